@@ -1,0 +1,99 @@
+# ngx_http_live_help_module: build, test, demo.
+#
+#   make          build build/ngx_http_live_help_module.so
+#   make demo     install what is missing, build, run the demo shop
+#   make test     install what is missing, build, run every test
+#   make install  install the module the way Debian's libnginx-mod-* do
+
+SHELL := /bin/bash
+
+NGX_SRC    ?= /usr/share/nginx/src
+BUILD      ?= build
+CC_OPT     ?=
+LD_OPT     ?=
+DESTDIR    ?=
+
+MODULE     := $(BUILD)/ngx_http_live_help_module.so
+NGX_BUILD  := $(CURDIR)/$(BUILD)/nginx
+NGX_COPY   := $(CURDIR)/$(BUILD)/nginx-src
+C_FILES    := $(wildcard ngx_live_help_module/*.[ch])
+STATIC     := $(shell find static -type f 2>/dev/null)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
+                $(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps demo test test-unit test-t test-browser install uninstall \
+        check-style clean
+
+all: $(MODULE)
+
+$(NGX_BUILD)/Makefile: config
+	rm -rf $(NGX_COPY) $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_COPY)
+	cd $(NGX_COPY) && . ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	    --add-dynamic-module=$(CURDIR) --builddir=$(NGX_BUILD) \
+	    > $(CURDIR)/$(BUILD)/configure.log \
+	    || { tail -20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/Makefile $(C_FILES) $(STATIC) \
+           ngx_live_help_module/gen_assets.pl
+	perl ngx_live_help_module/gen_assets.pl static \
+	    $(NGX_BUILD)/ngx_http_live_help_assets.c
+	cd $(NGX_COPY) && $(MAKE) -f $(NGX_BUILD)/Makefile modules
+	cp $(NGX_BUILD)/ngx_http_live_help_module.so $@
+
+deps:
+	scripts/deps.sh
+
+demo: deps $(MODULE)
+	demo/run.sh
+
+test: deps $(MODULE) check-style test-unit test-t test-browser
+
+$(BUILD)/unit/%: tests/unit/%.c ngx_live_help_module/ngx_live_help_scan.c \
+                 ngx_live_help_module/ngx_live_help_scan.h
+	mkdir -p $(BUILD)/unit
+	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
+	    -Ingx_live_help_module -o $@ $< \
+	    ngx_live_help_module/ngx_live_help_scan.c -lcmocka
+
+test-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+test-t: $(MODULE)
+	prove -r t/
+
+test-browser: $(MODULE)
+	node --test tests/browser/
+
+check-style:
+	@bad=0; \
+	for f in $(C_FILES) tests/unit/*.c; do \
+	    if grep -n -P '\t' $$f; then echo "$$f: tab (nginx style: spaces)"; \
+	        bad=1; fi; \
+	    if awk 'length > 80 { print FILENAME ":" FNR ": over 80 columns"; \
+	        r = 1 } END { exit !r }' $$f; then bad=1; fi; \
+	    if grep -n -P '[ ]+$$' $$f; then echo "$$f: trailing space"; \
+	        bad=1; fi; \
+	done; \
+	if [ $$bad = 0 ]; then echo "style: ok"; else exit 1; fi
+
+install: $(MODULE)
+	install -D -m 644 $(MODULE) \
+	    $(DESTDIR)/usr/lib/nginx/modules/ngx_http_live_help_module.so
+	install -d $(DESTDIR)/usr/share/nginx/modules-available \
+	    $(DESTDIR)/etc/nginx/modules-enabled
+	echo "load_module modules/ngx_http_live_help_module.so;" \
+	    > $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf
+	ln -sf /usr/share/nginx/modules-available/mod-http-live-help.conf \
+	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+
+uninstall:
+	rm -f $(DESTDIR)/usr/lib/nginx/modules/ngx_http_live_help_module.so \
+	    $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf \
+	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,399 @@
+
+/*
+ * ngx_http_live_help_module: directives, configuration and module setup.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_live_help_module.h"
+#include "ngx_live_help_scan.h"
+
+
+static void *ngx_http_live_help_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_live_help_create_srv_conf(ngx_conf_t *cf);
+static void *ngx_http_live_help_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_live_help_make_tag(ngx_conf_t *cf,
+    ngx_http_live_help_loc_conf_t *llcf);
+static char *ngx_http_live_help_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_live_help_title(ngx_conf_t *cf, void *post, void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_live_help_title_post =
+    ngx_http_live_help_title;
+
+
+static ngx_command_t  ngx_http_live_help_commands[] = {
+
+    { ngx_string("live_help"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("live_help_title"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, title),
+      &ngx_http_live_help_title_post },
+
+    { ngx_string("live_help_endpoint"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_live_help_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("live_help_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_live_help_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_live_help_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_live_help_filter_init,        /* postconfiguration */
+
+    ngx_http_live_help_create_main_conf,   /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_live_help_create_srv_conf,    /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_live_help_create_loc_conf,    /* create location configuration */
+    ngx_http_live_help_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_live_help_module = {
+    NGX_MODULE_V1,
+    &ngx_http_live_help_module_ctx,        /* module context */
+    ngx_http_live_help_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    lmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_live_help_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lmcf->redis = NULL;
+     *     lmcf->redis_password = { 0, NULL };
+     *     lmcf->endpoint = { 0, NULL };
+     */
+
+    lmcf->redis_db = NGX_CONF_UNSET;
+
+    return lmcf;
+}
+
+
+static void *
+ngx_http_live_help_create_srv_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_live_help_srv_conf_t));
+}
+
+
+static void *
+ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_live_help_loc_conf_t  *llcf;
+
+    llcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_live_help_loc_conf_t));
+    if (llcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     llcf->title = { 0, NULL };
+     *     llcf->endpoint = 0;
+     *     llcf->base = { 0, NULL };
+     *     llcf->tag = { 0, NULL };
+     *     llcf->told_encoded = 0;
+     */
+
+    llcf->enable = NGX_CONF_UNSET;
+
+    return llcf;
+}
+
+
+static char *
+ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_live_help_loc_conf_t *prev = parent;
+    ngx_http_live_help_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
+
+    if (conf->enable && !conf->endpoint) {
+        return ngx_http_live_help_make_tag(cf, conf);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The tag is made once per location: only a CSP nonce, when a page has one,
+ * makes a request build its own copy.
+ */
+
+static char *
+ngx_http_live_help_make_tag(ngx_conf_t *cf,
+    ngx_http_live_help_loc_conf_t *llcf)
+{
+    u_char                          *p;
+    size_t                           len;
+    ngx_str_t                       *base;
+    ngx_http_live_help_srv_conf_t   *lscf;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    static u_char  src[] = "<script src=\"";
+    static u_char  loader[] = NGX_LIVE_HELP_LOADER "?v=";
+    static u_char  title[] = "\" data-live-help-title=\"";
+    static u_char  tail[] = " async></script>";
+
+    lscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_live_help_module);
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_live_help_module);
+
+    base = lscf->endpoint.len ? &lscf->endpoint : &lmcf->endpoint;
+
+    if (base->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"live_help\" is on, but no location has "
+                           "\"live_help_endpoint\" to serve the widget");
+        return NGX_CONF_ERROR;
+    }
+
+    len = sizeof(src) - 1 + base->len + sizeof(loader) - 1
+          + ngx_live_help_assets_version.len + sizeof(title) - 1
+          + ngx_live_help_html_escaped_len(llcf->title.data, llcf->title.len)
+          + 1 + sizeof(tail) - 1;
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    llcf->tag.data = p;
+
+    p = ngx_cpymem(p, src, sizeof(src) - 1);
+    p = ngx_cpymem(p, base->data, base->len);
+    p = ngx_cpymem(p, loader, sizeof(loader) - 1);
+    p = ngx_cpymem(p, ngx_live_help_assets_version.data,
+                   ngx_live_help_assets_version.len);
+    p = ngx_cpymem(p, title, sizeof(title) - 1);
+    p += ngx_live_help_html_escape(p, llcf->title.data, llcf->title.len);
+    *p++ = '"';
+
+    llcf->tag_head = p - llcf->tag.data;
+
+    p = ngx_cpymem(p, tail, sizeof(tail) - 1);
+
+    llcf->tag.len = p - llcf->tag.data;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_title(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *title = data;
+
+    ngx_uint_t  i;
+
+    if (title->len == 0 || title->len > 64) {
+        return "must be 1 to 64 bytes long";
+    }
+
+    for (i = 0; i < title->len; i++) {
+        if (title->data[i] < 0x20 || title->data[i] == 0x7f) {
+            return "must not contain control characters";
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_loc_conf_t *llcf = conf;
+
+    u_char                          *p;
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_live_help_srv_conf_t   *lscf;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    if (llcf->endpoint) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->exact_match || clcf->named || clcf->noname
+#if (NGX_PCRE)
+        || clcf->regex
+#endif
+       )
+    {
+        return "must be in a prefix location, such as "
+               "\"location /live-help/ { live_help_endpoint; }\"";
+    }
+
+    llcf->endpoint = 1;
+
+    /* URLs below the endpoint are relative to a base that ends with '/' */
+
+    if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/') {
+        llcf->base = clcf->name;
+
+    } else {
+        p = ngx_pnalloc(cf->pool, clcf->name.len + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(p, clcf->name.data, clcf->name.len);
+        p[clcf->name.len] = '/';
+
+        llcf->base.data = p;
+        llcf->base.len = clcf->name.len + 1;
+    }
+
+    clcf->handler = ngx_http_live_help_endpoint_handler;
+
+    lscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_live_help_module);
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_live_help_module);
+
+    if (lscf->endpoint.len == 0) {
+        lscf->endpoint = llcf->base;
+    }
+
+    if (lmcf->endpoint.len == 0) {
+        lmcf->endpoint = llcf->base;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * live_help_redis host:port | unix:/path [password=secret] [db=N]
+ */
+
+static char *
+ngx_http_live_help_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_main_conf_t *lmcf = conf;
+
+    ngx_str_t   *value;
+    ngx_url_t   *u;
+    ngx_uint_t   i;
+
+    if (lmcf->redis) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    u = ngx_pcalloc(cf->pool, sizeof(ngx_url_t));
+    if (u == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    u->url = value[1];
+    u->default_port = 6379;
+
+    if (ngx_parse_url(cf->pool, u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid address \"%V\" in \"%V\": %s",
+                           &value[1], &cmd->name,
+                           u->err ? u->err : "cannot parse");
+        return NGX_CONF_ERROR;
+    }
+
+    if (u->naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "address \"%V\" in \"%V\" has no IP address",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            lmcf->redis_password.data = value[i].data + 9;
+            lmcf->redis_password.len = value[i].len - 9;
+
+            if (lmcf->redis_password.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "empty password in \"%V\"", &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            lmcf->redis_db = ngx_atoi(value[i].data + 3, value[i].len - 3);
+
+            if (lmcf->redis_db == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\" in \"%V\": "
+                                   "a database number is expected",
+                                   &value[i], &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\"",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->redis = u;
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,67 @@
+
+/*
+ * ngx_http_live_help_module: on-site live chat inside nginx.
+ */
+
+
+#ifndef _NGX_HTTP_LIVE_HELP_MODULE_H_INCLUDED_
+#define _NGX_HTTP_LIVE_HELP_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#define NGX_LIVE_HELP_LOADER  "widget/loader.js"
+
+
+/* a file of static/, compiled in by gen_assets.pl */
+typedef struct {
+    ngx_str_t           path;
+    ngx_str_t           type;
+    ngx_str_t           etag;
+    const u_char       *data;
+    size_t              len;
+    const u_char       *gz;        /* NULL when gzip does not help */
+    size_t              gz_len;
+} ngx_live_help_asset_t;
+
+
+typedef struct {
+    ngx_url_t          *redis;
+    ngx_str_t           redis_password;
+    ngx_int_t           redis_db;
+    ngx_str_t           endpoint;  /* the first endpoint location */
+} ngx_http_live_help_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t           endpoint;  /* this server's endpoint location */
+} ngx_http_live_help_srv_conf_t;
+
+
+typedef struct {
+    ngx_flag_t          enable;
+    ngx_str_t           title;
+    ngx_flag_t          endpoint;
+
+    ngx_str_t           base;      /* URL of the endpoint, ends with '/' */
+    ngx_str_t           tag;       /* the script tag to inject */
+    size_t              tag_head;  /* where a nonce attribute goes */
+
+    ngx_flag_t          told_encoded;  /* logged: encoded, not injected */
+} ngx_http_live_help_loc_conf_t;
+
+
+ngx_int_t ngx_http_live_help_filter_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_live_help_endpoint_handler(ngx_http_request_t *r);
+
+
+extern ngx_module_t            ngx_http_live_help_module;
+extern ngx_live_help_asset_t   ngx_live_help_assets[];
+extern ngx_uint_t              ngx_live_help_nassets;
+extern ngx_str_t               ngx_live_help_assets_version;
+
+
+#endif /* _NGX_HTTP_LIVE_HELP_MODULE_H_INCLUDED_ */
