@@ -6,10 +6,20 @@
 
 #include <string.h>
 
+#if (defined __SSE2__)
+#include <emmintrin.h>
+#endif
+
+#if (defined __x86_64__ && defined __GNUC__)
+#include <immintrin.h>
+#define NGX_LIVE_HELP_AVX2  1
+#endif
+
 #include "ngx_live_help_scan.h"
 
 
 static int ngx_live_help_scan_step(ngx_live_help_scan_t *s, unsigned char c);
+static size_t ngx_live_help_find_candidate(const unsigned char *p, size_t len);
 static const unsigned char *ngx_live_help_csp_directive(const unsigned char *p,
     const unsigned char *last, const char *name, const unsigned char **end);
 
@@ -23,6 +33,122 @@ ngx_live_help_scan_reset(ngx_live_help_scan_t *s)
     s->nheld = 0;
     s->matched = 0;
     s->space = 0;
+}
+
+
+/*
+ * Most of a page is not the tag, and HTML has a '<' every few bytes, so the
+ * search skips to the first "</b" (any case) sixteen bytes at a time; near
+ * the end of the buffer, where it cannot look ahead, any '<' that may begin
+ * the tag is a candidate.  Returns its offset, or len if there is none.
+ */
+
+#if (NGX_LIVE_HELP_AVX2)
+
+/* the same, thirty-two bytes at a time, on CPUs that can */
+
+__attribute__((target("avx2")))
+static size_t
+ngx_live_help_find_candidate_avx2(const unsigned char *p, size_t len)
+{
+    size_t    i;
+    unsigned  mask;
+    __m256i   lt, slash, b, lower;
+
+    lt = _mm256_set1_epi8('<');
+    slash = _mm256_set1_epi8('/');
+    b = _mm256_set1_epi8('b');
+    lower = _mm256_set1_epi8(0x20);
+
+    for (i = 0; i + 32 + 2 <= len; i += 32) {
+        mask = (unsigned) _mm256_movemask_epi8(_mm256_and_si256(
+                   _mm256_and_si256(
+                       _mm256_cmpeq_epi8(_mm256_loadu_si256(
+                                             (const __m256i *) (p + i)), lt),
+                       _mm256_cmpeq_epi8(_mm256_loadu_si256(
+                                             (const __m256i *) (p + i + 1)),
+                                         slash)),
+                   _mm256_cmpeq_epi8(_mm256_or_si256(_mm256_loadu_si256(
+                                         (const __m256i *) (p + i + 2)),
+                                         lower),
+                                     b)));
+        if (mask) {
+            return i + __builtin_ctz(mask);
+        }
+    }
+
+    return i;
+}
+
+#endif
+
+
+static size_t
+ngx_live_help_find_candidate(const unsigned char *p, size_t len)
+{
+    size_t   i, from;
+
+#if (NGX_LIVE_HELP_AVX2)
+    static int  avx2 = -1;
+
+    if (avx2 == -1) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+
+    from = 0;
+
+    if (avx2) {
+        from = ngx_live_help_find_candidate_avx2(p, len);
+
+        if (from + 32 + 2 <= len) {
+            return from;
+        }
+    }
+
+#else
+    from = 0;
+#endif
+
+#if (defined __SSE2__)
+    unsigned       mask;
+    __m128i        lt, slash, b, lower;
+
+    lt = _mm_set1_epi8('<');
+    slash = _mm_set1_epi8('/');
+    b = _mm_set1_epi8('b');
+    lower = _mm_set1_epi8(0x20);
+
+    for (i = from; i + 16 + 2 <= len; i += 16) {
+        mask = _mm_movemask_epi8(_mm_and_si128(
+                   _mm_and_si128(
+                       _mm_cmpeq_epi8(_mm_loadu_si128(
+                                          (const __m128i *) (p + i)), lt),
+                       _mm_cmpeq_epi8(_mm_loadu_si128(
+                                          (const __m128i *) (p + i + 1)),
+                                      slash)),
+                   _mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(
+                                      (const __m128i *) (p + i + 2)), lower),
+                                  b)));
+        if (mask) {
+            return i + __builtin_ctz(mask);
+        }
+    }
+
+#else
+    i = from;
+#endif
+
+    for ( /* void */ ; i < len; i++) {
+        if (p[i] == '<'
+            && (i + 1 == len || p[i + 1] == '/')
+            && (i + 2 >= len || (p[i + 2] | 0x20) == 'b'))
+        {
+            return i;
+        }
+    }
+
+    return len;
 }
 
 
@@ -64,9 +190,8 @@ int
 ngx_live_help_scan(ngx_live_help_scan_t *s, const unsigned char *p,
     size_t len, size_t *at, int *in_held)
 {
-    int                   rc;
-    size_t                i, start;
-    const unsigned char  *lt;
+    int      rc;
+    size_t   i, start;
 
     *in_held = (s->matched > 0);
     start = 0;
@@ -75,12 +200,11 @@ ngx_live_help_scan(ngx_live_help_scan_t *s, const unsigned char *p,
     while (i < len) {
 
         if (s->matched == 0) {
-            lt = memchr(p + i, '<', len - i);
-            if (lt == NULL) {
+            i += ngx_live_help_find_candidate(p + i, len - i);
+            if (i == len) {
                 break;
             }
 
-            i = lt - p;
             start = i;
             *in_held = 0;
             s->matched = 1;

@@ -270,6 +270,56 @@ body_tag_found_one_byte_at_a_time(void **state)
 }
 
 
+/*
+ * Long inputs, so that the vectorised search runs: decoys that share a
+ * prefix with the tag, and the tag at every offset from a 16-byte block.
+ */
+
+static void
+body_tag_found_among_decoys_at_every_offset(void **state)
+{
+    char         s[256];
+    size_t       pos, cut, len, n;
+    output_t     got, want;
+    const char  *decoys = "<p>x</p><</b></br></BUTTON><b>y</b></bod </bo"
+                          "</B<<//b</b";
+
+    (void) state;
+
+    for (pos = 0; pos < 80; pos++) {
+        n = strlen(decoys);
+        memcpy(s, decoys, pos < n ? pos : n);
+        memset(s + n, '.', pos > n ? pos - n : 0);
+        len = pos;
+        len += (size_t) snprintf(s + len, sizeof(s) - len, "</BodY>%s",
+                                 decoys);
+
+        expected_output(s, len, &want);
+        assert_int_equal(reference_position(s, len), (long) pos);
+
+        for (cut = 0; cut <= len; cut++) {
+            stream(s, len, &cut, 1, &got);
+
+            if (got.len != want.len || memcmp(got.out, want.out, got.len)) {
+                fail_msg("tag at %zu cut at %zu: got \"%.*s\"", pos, cut,
+                         (int) got.len, got.out);
+            }
+        }
+    }
+
+    /* decoys only, long */
+    len = 0;
+    while (len + strlen(decoys) < sizeof(s)) {
+        memcpy(s + len, decoys, strlen(decoys));
+        len += strlen(decoys);
+    }
+
+    stream(s, len, NULL, 0, &got);
+    assert_int_equal(got.len, len);
+    assert_memory_equal(got.out, s, len);
+}
+
+
 static void
 partial_tag_is_held_and_reported_where_it_begins(void **state)
 {
@@ -383,6 +433,7 @@ main(void)
         cmocka_unit_test(body_tag_found_at_every_two_way_split),
         cmocka_unit_test(body_tag_found_at_every_three_way_split),
         cmocka_unit_test(body_tag_found_one_byte_at_a_time),
+        cmocka_unit_test(body_tag_found_among_decoys_at_every_offset),
         cmocka_unit_test(partial_tag_is_held_and_reported_where_it_begins),
         cmocka_unit_test(csp_nonce_taken_from_the_directive_that_applies),
         cmocka_unit_test(html_escape_makes_attribute_safe),
