@@ -307,6 +307,21 @@ body_tag_found_among_decoys_at_every_offset(void **state)
         }
     }
 
+    /* no candidate before the tag: every alignment of both vector loops */
+    for (pos = 0; pos < 130; pos++) {
+        memset(s, '.', pos);
+        len = pos;
+        len += (size_t) snprintf(s + len, sizeof(s) - len, "</body>...");
+
+        expected_output(s, len, &want);
+        stream(s, len, NULL, 0, &got);
+
+        if (got.len != want.len || memcmp(got.out, want.out, got.len)) {
+            fail_msg("tag at %zu after filler: got \"%.*s\"", pos,
+                     (int) got.len, got.out);
+        }
+    }
+
     /* decoys only, long */
     len = 0;
     while (len + strlen(decoys) < sizeof(s)) {
