@@ -10,6 +10,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_ws.h"
 
 
 static ngx_live_help_asset_t *ngx_http_live_help_find_asset(ngx_str_t *path);
@@ -39,6 +40,14 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 
     path.data = r->uri.data + llcf->base.len;
     path.len = r->uri.len - llcf->base.len;
+
+    if (path.len == 2 && ngx_strncmp(path.data, "ws", 2) == 0) {
+        return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_VISITOR);
+    }
+
+    if (path.len == 8 && ngx_strncmp(path.data, "agent/ws", 8) == 0) {
+        return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_AGENT);
+    }
 
     asset = ngx_http_live_help_find_asset(&path);
     if (asset == NULL) {

@@ -26,8 +26,39 @@ static char *ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_live_help_title(ngx_conf_t *cf, void *post, void *data);
 
 
+static char *ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_live_help_bounds(ngx_conf_t *cf, void *post,
+    void *data);
+
+
 static ngx_conf_post_handler_pt  ngx_http_live_help_title_post =
     ngx_http_live_help_title;
+
+
+/* limits of size and time directives, checked at nginx -t */
+typedef struct {
+    ngx_conf_post_handler_pt  post_handler;
+    size_t                    min;
+    size_t                    max;
+    const char               *text;
+} ngx_http_live_help_bounds_t;
+
+
+static ngx_http_live_help_bounds_t  ngx_http_live_help_max_message_bounds = {
+    ngx_http_live_help_bounds, 256, 16 * 1024 * 1024,
+    "must be from 256 to 16m"
+};
+
+static ngx_http_live_help_bounds_t  ngx_http_live_help_send_limit_bounds = {
+    ngx_http_live_help_bounds, 4096, 1024 * 1024 * 1024,
+    "must be from 4k to 1g"
+};
+
+static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
+    ngx_http_live_help_bounds, 1000, 3600 * 1000,
+    "must be from 1s to 1h"
+};
 
 
 static ngx_command_t  ngx_http_live_help_commands[] = {
@@ -52,6 +83,34 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("live_help_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_live_help_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("live_help_max_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, max_message),
+      &ngx_http_live_help_max_message_bounds },
+
+    { ngx_string("live_help_send_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, send_limit),
+      &ngx_http_live_help_send_limit_bounds },
+
+    { ngx_string("live_help_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
+      &ngx_http_live_help_ping_bounds },
 
     { ngx_string("live_help_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
@@ -147,6 +206,10 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
      */
 
     llcf->enable = NGX_CONF_UNSET;
+    llcf->origins = NGX_CONF_UNSET_PTR;
+    llcf->max_message = NGX_CONF_UNSET_SIZE;
+    llcf->send_limit = NGX_CONF_UNSET_SIZE;
+    llcf->ping_interval = NGX_CONF_UNSET_MSEC;
 
     return llcf;
 }
@@ -160,6 +223,13 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
+    ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
+    ngx_conf_merge_size_value(conf->max_message, prev->max_message,
+                              64 * 1024);
+    ngx_conf_merge_size_value(conf->send_limit, prev->send_limit,
+                              1024 * 1024);
+    ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
+                              30000);
 
     if (conf->enable && !conf->endpoint) {
         return ngx_http_live_help_make_tag(cf, conf);
@@ -394,6 +464,74 @@ ngx_http_live_help_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     lmcf->redis = u;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_bounds(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_live_help_bounds_t *b = post;
+
+    size_t  v;
+
+    /* ngx_msec_t and size_t are both machine words here */
+    v = *(size_t *) data;
+
+    if (v < b->min || v > b->max) {
+        return (char *) b->text;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * live_help_origins https://shop.example https://www.shop.example | *
+ */
+
+static char *
+ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_loc_conf_t *llcf = conf;
+
+    ngx_str_t   *value, *origin;
+    ngx_uint_t   i;
+
+    if (llcf->origins != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    llcf->origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                     sizeof(ngx_str_t));
+    if (llcf->origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (!(value[i].len == 1 && value[i].data[0] == '*')
+            && ngx_strlcasestrn(value[i].data, value[i].data + value[i].len,
+                                (u_char *) "://", 3 - 1)
+               == NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\" in \"%V\": "
+                               "expected scheme://host[:port] or *",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        origin = ngx_array_push(llcf->origins);
+        if (origin == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *origin = value[i];
+    }
 
     return NGX_CONF_OK;
 }

@@ -51,6 +51,11 @@ typedef struct {
     size_t              tag_head;  /* where a nonce attribute goes */
 
     ngx_flag_t          told_encoded;  /* logged: encoded, not injected */
+
+    ngx_array_t        *origins;   /* of ngx_str_t */
+    size_t              max_message;
+    size_t              send_limit;
+    ngx_msec_t          ping_interval;
 } ngx_http_live_help_loc_conf_t;
 
 
