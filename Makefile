@@ -19,7 +19,8 @@ NGX_COPY   := $(CURDIR)/$(BUILD)/nginx-src
 C_FILES    := $(wildcard ngx_live_help_module/*.[ch])
 STATIC     := $(shell find static -type f 2>/dev/null)
 PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
-              ngx_live_help_module/ngx_live_help_ws_parse.c
+              ngx_live_help_module/ngx_live_help_ws_parse.c \
+              ngx_live_help_module/ngx_live_help_token.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
@@ -57,7 +58,7 @@ test: deps $(MODULE) check-style test-unit test-t test-browser
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
-	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka
+	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto
 
 test-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -24,22 +24,36 @@ static ngx_table_elt_t *ngx_http_live_help_add_header(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                       path;
+    ngx_str_t                       path, *base;
     ngx_live_help_asset_t          *asset;
+    ngx_http_live_help_srv_conf_t  *lscf;
     ngx_http_live_help_loc_conf_t  *llcf;
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_live_help_module);
+    lscf = ngx_http_get_module_srv_conf(r, ngx_http_live_help_module);
 
-    /* the location is "/x/" or "/x"; the base always ends with '/' */
+    /*
+     * Paths are relative to the server's first endpoint, so that a nested
+     * endpoint location (say /live-help/agent/ with auth_basic) serves
+     * "agent/..." of the same tree.  A base always ends with '/'.
+     */
 
-    if (r->uri.len < llcf->base.len
-        || ngx_strncmp(r->uri.data, llcf->base.data, llcf->base.len) != 0)
+    base = &lscf->endpoint;
+
+    if (r->uri.len < base->len
+        || ngx_strncmp(r->uri.data, base->data, base->len) != 0)
     {
-        return NGX_HTTP_NOT_FOUND;
+        base = &llcf->base;
+
+        if (r->uri.len < base->len
+            || ngx_strncmp(r->uri.data, base->data, base->len) != 0)
+        {
+            return NGX_HTTP_NOT_FOUND;
+        }
     }
 
-    path.data = r->uri.data + llcf->base.len;
-    path.len = r->uri.len - llcf->base.len;
+    path.data = r->uri.data + base->len;
+    path.len = r->uri.len - base->len;
 
     if (path.len == 2 && ngx_strncmp(path.data, "ws", 2) == 0) {
         return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_VISITOR);

@@ -8,11 +8,15 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/rand.h>
+
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_ws.h"
 #include "ngx_live_help_scan.h"
 
 
 static void *ngx_http_live_help_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_live_help_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_live_help_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -26,6 +30,8 @@ static char *ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_live_help_title(ngx_conf_t *cf, void *post, void *data);
 
 
+static ngx_int_t ngx_http_live_help_init_process(ngx_cycle_t *cycle);
+static void ngx_http_live_help_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_live_help_bounds(ngx_conf_t *cf, void *post,
@@ -112,6 +118,20 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
       &ngx_http_live_help_ping_bounds },
 
+    { ngx_string("live_help_agent_user"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_user),
+      NULL },
+
+    { ngx_string("live_help_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, secret_file),
+      NULL },
+
     { ngx_string("live_help_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_live_help_redis,
@@ -128,7 +148,7 @@ static ngx_http_module_t  ngx_http_live_help_module_ctx = {
     ngx_http_live_help_filter_init,        /* postconfiguration */
 
     ngx_http_live_help_create_main_conf,   /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_live_help_init_main_conf,     /* init main configuration */
 
     ngx_http_live_help_create_srv_conf,    /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -145,10 +165,10 @@ ngx_module_t  ngx_http_live_help_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_live_help_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_live_help_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -175,6 +195,106 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
     lmcf->redis_db = NGX_CONF_UNSET;
 
     return lmcf;
+}
+
+
+/*
+ * Without a secret file, a random secret is made once per master process:
+ * it outlives reloads (the module stays loaded), not restarts, and other
+ * hosts do not share it.
+ */
+
+static char *
+ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_live_help_main_conf_t *lmcf = conf;
+
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    static u_char    random[32];
+    static ngx_uint_t  made;
+
+    if (lmcf->secret_file.len == 0) {
+        if (!made) {
+            if (RAND_bytes(random, sizeof(random)) != 1) {
+                return NGX_CONF_ERROR;
+            }
+
+            made = 1;
+        }
+
+        lmcf->secret.data = random;
+        lmcf->secret.len = sizeof(random);
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &lmcf->secret_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(lmcf->secret_file.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"live_help_secret_file\": cannot open \"%s\"",
+                           lmcf->secret_file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) < 32 || ngx_file_size(&fi) > 4096)
+    {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"live_help_secret_file\": \"%s\" must hold "
+                           "32 to 4096 bytes, e.g. from "
+                           "\"openssl rand -out FILE 32\"",
+                           lmcf->secret_file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->secret.len = ngx_file_size(&fi);
+    lmcf->secret.data = ngx_pnalloc(cf->pool, lmcf->secret.len);
+    if (lmcf->secret.data == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, lmcf->secret.data, lmcf->secret.len);
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) lmcf->secret.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"live_help_secret_file\": cannot read \"%s\"",
+                           lmcf->secret_file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_live_help_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_live_help_module);
+    if (lmcf == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_live_help_chat_init_process(cycle, lmcf);
+}
+
+
+static void
+ngx_http_live_help_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_live_help_chat_exit_process();
 }
 
 
@@ -210,6 +330,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->max_message = NGX_CONF_UNSET_SIZE;
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
+    llcf->agent_user = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -230,6 +351,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               1024 * 1024);
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
+    ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
 
     if (conf->enable && !conf->endpoint) {
         return ngx_http_live_help_make_tag(cf, conf);

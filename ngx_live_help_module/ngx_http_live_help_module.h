@@ -33,6 +33,8 @@ typedef struct {
     ngx_str_t           redis_password;
     ngx_int_t           redis_db;
     ngx_str_t           endpoint;  /* the first endpoint location */
+    ngx_str_t           secret;    /* signs visitor tokens */
+    ngx_str_t           secret_file;
 } ngx_http_live_help_main_conf_t;
 
 
@@ -56,6 +58,7 @@ typedef struct {
     size_t              max_message;
     size_t              send_limit;
     ngx_msec_t          ping_interval;
+    ngx_http_complex_value_t  *agent_user;
 } ngx_http_live_help_loc_conf_t;
 
 

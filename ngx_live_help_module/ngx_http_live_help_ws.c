@@ -60,7 +60,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
     u_char                         *p;
     u_char                          sha[SHA_DIGEST_LENGTH];
     u_char                          keybuf[32];
-    ngx_str_t                       key, decoded, accept, src;
+    ngx_str_t                       key, decoded, accept, src, user;
     ngx_connection_t               *c;
     ngx_table_elt_t                *h, *conn;
     ngx_live_help_ws_t             *ws;
@@ -139,9 +139,41 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
         return NGX_HTTP_FORBIDDEN;
     }
 
+    user.len = 0;
+
+    if (role == NGX_LIVE_HELP_AGENT) {
+        /* who the agent is comes from nginx: auth_basic, auth_request */
+
+        if (llcf->agent_user == NULL) {
+            ngx_log_error(NGX_LOG_WARN, c->log, 0,
+                          "live_help: agent socket refused: "
+                          "\"live_help_agent_user\" is not set here");
+            return NGX_HTTP_FORBIDDEN;
+        }
+
+        if (ngx_http_complex_value(r, llcf->agent_user, &user) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (user.len == 0 || user.len > 64) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "live_help: agent socket refused: no agent name");
+            return NGX_HTTP_FORBIDDEN;
+        }
+    }
+
     ws = ngx_pcalloc(c->pool, sizeof(ngx_live_help_ws_t));
     if (ws == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (user.len) {
+        ws->user.data = ngx_pstrdup(c->pool, &user);
+        if (ws->user.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ws->user.len = user.len;
     }
 
     ws->connection = c;

@@ -64,6 +64,7 @@ struct ngx_live_help_ws_s {
     size_t                      queued;
 
     void                       *data;      /* the chat layer's */
+    ngx_str_t                   user;      /* an agent's name */
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */
@@ -91,7 +92,10 @@ void ngx_live_help_msg_release(ngx_live_help_msg_t *msg);
 ngx_uint_t ngx_live_help_ws_count(void);
 
 
-/* the chat layer, called by the socket layer */
+/* the chat layer, called by the socket layer and the module */
+ngx_int_t ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf);
+void ngx_live_help_chat_exit_process(void);
 ngx_int_t ngx_live_help_chat_open(ngx_live_help_ws_t *ws);
 ngx_int_t ngx_live_help_chat_message(ngx_live_help_ws_t *ws, u_char *data,
     size_t len);
