@@ -20,12 +20,16 @@ C_FILES    := $(wildcard ngx_live_help_module/*.[ch])
 STATIC     := $(shell find static -type f 2>/dev/null)
 PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
-              ngx_live_help_module/ngx_live_help_token.c
+              ngx_live_help_module/ngx_live_help_token.c \
+              ngx_live_help_module/ngx_live_help_proto.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
+FUZZERS    := ws_parse proto scan
+FUZZ_SECONDS ?= 20
+
 .PHONY: all deps demo test test-unit test-t test-browser install uninstall \
-        check-style clean
+        check-style clean fuzz
 
 all: $(MODULE)
 
@@ -53,15 +57,35 @@ deps:
 demo: deps $(MODULE)
 	demo/run.sh
 
-test: deps $(MODULE) check-style test-unit test-t test-browser
+test: deps $(MODULE) check-style test-unit fuzz test-t test-browser
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
-	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto
+	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson
 
 test-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+# libFuzzer with ASan and UBSan, FUZZ_SECONDS per target
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
+	mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Ingx_live_help_module -o $@ $< \
+	    $(PURE_SRCS) -lcrypto -ljansson
+
+fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+	    cp tests/fuzz/corpus/$$f/* $(BUILD)/fuzz/corpus-$$f/; \
+	    echo "== fuzz_$$f for $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(BUILD)/fuzz/$$f- \
+	        -print_final_stats=1 $(BUILD)/fuzz/corpus-$$f \
+	        > $(BUILD)/fuzz/$$f.log 2>&1 \
+	        || { tail -40 $(BUILD)/fuzz/$$f.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz/$$f.log; \
+	done
 
 test-t: $(MODULE)
 	prove -r t/

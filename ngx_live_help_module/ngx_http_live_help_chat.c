@@ -15,25 +15,25 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_chat.h"
+#include "ngx_live_help_proto.h"
 
 
-#define NGX_LIVE_HELP_TEXT_MAX       4000
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
 #define NGX_LIVE_HELP_DEDUPE_TTL     "604800"
 
 
 static ngx_int_t ngx_live_help_chat_hello(ngx_live_help_session_t *s,
-    json_t *j);
+    ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_chat_append(ngx_live_help_session_t *s,
-    json_t *j, json_t *id);
+    ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_chat_eval(ngx_live_help_req_t *req,
     ngx_uint_t eval);
 static void ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
 static ngx_int_t ngx_live_help_chat_typing(ngx_live_help_session_t *s,
-    json_t *j);
+    ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_chat_history(ngx_live_help_session_t *s,
-    json_t *j, json_t *id);
+    ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_chat_history_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_live_help_chat_list_reply(ngx_live_help_redis_t *rd,
@@ -91,81 +91,68 @@ ngx_live_help_chat_open(ngx_live_help_ws_t *ws)
 ngx_int_t
 ngx_live_help_chat_message(ngx_live_help_ws_t *ws, u_char *data, size_t len)
 {
-    json_t                   *j, *reply, *id;
-    ngx_int_t                 rc;
-    const char               *type;
-    json_error_t              err;
-    ngx_live_help_session_t  *s;
+    json_t                     *reply;
+    ngx_int_t                   rc;
+    ngx_live_help_session_t    *s;
+    ngx_live_help_proto_msg_t   m;
 
     s = ws->data;
 
-    j = json_loadb((const char *) data, len, JSON_REJECT_DUPLICATES, &err);
+    switch (ngx_live_help_proto_decode((const char *) data, len,
+                                       ws->role == NGX_LIVE_HELP_AGENT, &m))
+    {
 
-    if (j == NULL || !json_is_object(j)) {
-        json_decref(j);
-        return ngx_live_help_send_error(ws, "bad_json",
-                                        "a JSON object is expected", NULL);
-    }
-
-    type = json_string_value(json_object_get(j, "type"));
-    id = json_object_get(j, "id");
-
-    if (type == NULL) {
-        rc = ngx_live_help_send_error(ws, "bad_message",
-                                      "\"type\" is missing", id);
-
-    } else if (ngx_strcmp(type, "ping") == 0) {
+    case NGX_LIVE_HELP_MSG_PING:
+        rc = NGX_ERROR;
         reply = json_pack("{s:s}", "type", "pong");
-        if (reply == NULL) {
-            json_decref(j);
-            return NGX_ERROR;
+
+        if (reply) {
+            if (m.id) {
+                json_object_set(reply, "id", m.id);
+            }
+
+            rc = ngx_live_help_send_json(ws, reply);
+            json_decref(reply);
         }
 
-        if (id) {
-            json_object_set(reply, "id", id);
-        }
+        break;
 
-        rc = ngx_live_help_send_json(ws, reply);
-        json_decref(reply);
-
-    } else if (ngx_strcmp(type, "hello") == 0) {
+    case NGX_LIVE_HELP_MSG_HELLO:
         if (ngx_live_help_conf == NULL) {
             rc = ngx_live_help_send_error(ws, "not_configured",
-                                          "live_help_redis is not set", id);
+                                          "live_help_redis is not set", m.id);
 
         } else if (s->hello) {
             rc = ngx_live_help_send_error(ws, "bad_message",
-                                          "hello was said", id);
+                                          "hello was said", m.id);
 
         } else {
-            rc = ngx_live_help_chat_hello(s, j);
+            rc = ngx_live_help_chat_hello(s, &m);
         }
 
-    } else if (!s->hello
-               && (ngx_strcmp(type, "message") == 0
-                   || ngx_strcmp(type, "typing") == 0
-                   || ngx_strcmp(type, "history") == 0))
-    {
-        rc = ngx_live_help_send_error(ws, "no_hello",
-                                      "say hello first", id);
+        break;
 
-    } else if (ngx_strcmp(type, "message") == 0) {
-        rc = ngx_live_help_chat_append(s, j, id);
+    case NGX_LIVE_HELP_MSG_BAD:
+        rc = ngx_live_help_send_error(ws, m.code, m.text_error, m.id);
+        break;
 
-    } else if (ngx_strcmp(type, "typing") == 0) {
-        rc = ngx_live_help_chat_typing(s, j);
+    default:
+        if (!s->hello) {
+            rc = ngx_live_help_send_error(ws, "no_hello", "say hello first",
+                                          m.id);
 
-    } else if (ngx_strcmp(type, "history") == 0
-               && ws->role == NGX_LIVE_HELP_AGENT)
-    {
-        rc = ngx_live_help_chat_history(s, j, id);
+        } else if (m.type == NGX_LIVE_HELP_MSG_MESSAGE) {
+            rc = ngx_live_help_chat_append(s, &m);
 
-    } else {
-        rc = ngx_live_help_send_error(ws, "unknown_type",
-                                      "this message type is not known", id);
+        } else if (m.type == NGX_LIVE_HELP_MSG_TYPING) {
+            rc = ngx_live_help_chat_typing(s, &m);
+
+        } else {
+            rc = ngx_live_help_chat_history(s, &m);
+        }
     }
 
-    json_decref(j);
+    ngx_live_help_proto_free(&m);
 
     return rc;
 }
@@ -214,7 +201,8 @@ ngx_live_help_chat_close(ngx_live_help_ws_t *ws)
 
 
 static ngx_int_t
-ngx_live_help_chat_hello(ngx_live_help_session_t *s, json_t *j)
+ngx_live_help_chat_hello(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
 {
     u_char                 token[NGX_LIVE_HELP_TOKEN_MAX];
     u_char                 rnd[12];
@@ -268,8 +256,8 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s, json_t *j)
         return NGX_OK;
     }
 
-    tok = json_string_value(json_object_get(j, "token"));
-    after = json_string_value(json_object_get(j, "after"));
+    tok = m->token;
+    after = m->after;
 
     id = NULL;
     id_len = 0;
@@ -357,7 +345,8 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s, json_t *j)
 
 
 static ngx_int_t
-ngx_live_help_chat_append(ngx_live_help_session_t *s, json_t *j, json_t *id)
+ngx_live_help_chat_append(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
 {
     u_char               *p;
     size_t                n, event_len;
@@ -366,34 +355,13 @@ ngx_live_help_chat_append(ngx_live_help_session_t *s, json_t *j, json_t *id)
     const char           *text, *cid, *c;
     ngx_live_help_req_t  *req;
 
-    text = json_string_value(json_object_get(j, "text"));
-    cid = json_string_value(json_object_get(j, "cid"));
-
-    if (cid == NULL
-        || !ngx_live_help_id_valid((const u_char *) cid, ngx_strlen(cid)))
-    {
-        return ngx_live_help_send_error(s->ws, "bad_cid",
-                                        "\"cid\" must be 1-32 characters of "
-                                        "A-Z a-z 0-9 _ -", id);
-    }
-
-    n = text ? json_string_length(json_object_get(j, "text")) : 0;
-
-    if (n == 0 || n > NGX_LIVE_HELP_TEXT_MAX) {
-        return ngx_live_help_send_error(s->ws, "bad_text",
-                                        "\"text\" must be 1-4000 bytes", id);
-    }
+    /* checked by the decoder */
+    text = m->text;
+    n = m->text_len;
+    cid = m->cid;
 
     if (s->ws->role == NGX_LIVE_HELP_AGENT) {
-        c = json_string_value(json_object_get(j, "conversation"));
-
-        if (c == NULL
-            || !ngx_live_help_id_valid((const u_char *) c, ngx_strlen(c)))
-        {
-            return ngx_live_help_send_error(s->ws, "bad_conversation",
-                                            "\"conversation\" is missing",
-                                            id);
-        }
+        c = m->conversation;
 
         conv.data = (u_char *) c;
         conv.len = ngx_strlen(c);
@@ -569,7 +537,8 @@ ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd, redisReply *reply,
 
 
 static ngx_int_t
-ngx_live_help_chat_typing(ngx_live_help_session_t *s, json_t *j)
+ngx_live_help_chat_typing(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
 {
     u_char      channel[48], *buf;
     size_t      n, argl[3];
@@ -579,13 +548,7 @@ ngx_live_help_chat_typing(ngx_live_help_session_t *s, json_t *j)
     char       *payload;
 
     if (s->ws->role == NGX_LIVE_HELP_AGENT) {
-        c = json_string_value(json_object_get(j, "conversation"));
-        if (c == NULL
-            || !ngx_live_help_id_valid((const u_char *) c, ngx_strlen(c)))
-        {
-            return NGX_OK;
-        }
-
+        c = m->conversation;
         conv.data = (u_char *) c;
         conv.len = ngx_strlen(c);
 
@@ -597,7 +560,7 @@ ngx_live_help_chat_typing(ngx_live_help_session_t *s, json_t *j)
     ev = json_pack("{s:s, s:s, s:b}", "kind", "typing",
                    "from", s->ws->role == NGX_LIVE_HELP_AGENT
                            ? "agent" : "visitor",
-                   "on", json_is_true(json_object_get(j, "on")));
+                   "on", m->on);
     if (ev == NULL) {
         return NGX_ERROR;
     }
@@ -643,7 +606,8 @@ ngx_live_help_chat_typing(ngx_live_help_session_t *s, json_t *j)
 
 
 static ngx_int_t
-ngx_live_help_chat_history(ngx_live_help_session_t *s, json_t *j, json_t *id)
+ngx_live_help_chat_history(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
 {
     u_char               *p, stream[64], start[NGX_INT64_LEN * 2 + 3];
     size_t                argl[6];
@@ -651,15 +615,8 @@ ngx_live_help_chat_history(ngx_live_help_session_t *s, json_t *j, json_t *id)
     ngx_live_help_seq_t   seq;
     ngx_live_help_req_t  *req;
 
-    c = json_string_value(json_object_get(j, "conversation"));
-    after = json_string_value(json_object_get(j, "after"));
-
-    if (c == NULL
-        || !ngx_live_help_id_valid((const u_char *) c, ngx_strlen(c)))
-    {
-        return ngx_live_help_send_error(s->ws, "bad_conversation",
-                                        "\"conversation\" is missing", id);
-    }
+    c = m->conversation;
+    after = m->after;
 
     req = ngx_live_help_req_new(s, ngx_strlen(c));
     if (req == NULL) {
@@ -703,7 +660,7 @@ ngx_live_help_chat_history(ngx_live_help_session_t *s, json_t *j, json_t *id)
     {
         ngx_live_help_req_done(req);
         return ngx_live_help_send_error(s->ws, "unavailable",
-                                        "the store is not reachable", id);
+                                        "the store is not reachable", m->id);
     }
 
     return NGX_OK;

@@ -12,6 +12,7 @@ packages=(
     redis-server
     # tests
     libcmocka-dev libprotocol-websocket-perl libnginx-mod-nchan chromium
+    clang
     nodejs npm curl
 )
 

@@ -1,0 +1,59 @@
+
+/*
+ * Decoding and checking what a client sends (docs/PROTOCOL.md).  Pure
+ * code over jansson: no nginx, so unit tests and a fuzzer drive it.
+ */
+
+
+#ifndef _NGX_LIVE_HELP_PROTO_H_INCLUDED_
+#define _NGX_LIVE_HELP_PROTO_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+
+#define NGX_LIVE_HELP_TEXT_MAX       4000
+
+#define NGX_LIVE_HELP_MSG_BAD        0   /* see code and text */
+#define NGX_LIVE_HELP_MSG_PING       1
+#define NGX_LIVE_HELP_MSG_HELLO      2
+#define NGX_LIVE_HELP_MSG_MESSAGE    3
+#define NGX_LIVE_HELP_MSG_TYPING     4
+#define NGX_LIVE_HELP_MSG_HISTORY    5
+
+
+typedef struct {
+    int           type;
+
+    /* NGX_LIVE_HELP_MSG_BAD: the error event's code and text */
+    const char   *code;
+    const char   *text_error;
+
+    json_t       *id;            /* the request's id, echoed; borrowed */
+
+    const char   *token;         /* hello; NULL if none */
+    const char   *after;         /* hello, history; NULL if none */
+    const char   *cid;           /* message */
+    const char   *text;          /* message */
+    size_t        text_len;
+    const char   *conversation;  /* agents' message, typing, history */
+    int           on;            /* typing */
+
+    json_t       *root;          /* owns all of the above */
+} ngx_live_help_proto_msg_t;
+
+
+/*
+ * Decodes one message of a visitor (agent == 0) or an agent.  Returns the
+ * type; for NGX_LIVE_HELP_MSG_BAD, code and text_error say why.  Always
+ * call ngx_live_help_proto_free() after.
+ */
+int ngx_live_help_proto_decode(const char *data, size_t len, int agent,
+    ngx_live_help_proto_msg_t *m);
+
+void ngx_live_help_proto_free(ngx_live_help_proto_msg_t *m);
+
+
+#endif /* _NGX_LIVE_HELP_PROTO_H_INCLUDED_ */

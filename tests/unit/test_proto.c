@@ -1,0 +1,188 @@
+
+/*
+ * Unit tests of the protocol decoder and the visitor token signer.
+ */
+
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ngx_live_help_proto.h"
+#include "ngx_live_help_token.h"
+
+
+static int
+decode(const char *json, int agent, ngx_live_help_proto_msg_t *m)
+{
+    return ngx_live_help_proto_decode(json, strlen(json), agent, m);
+}
+
+
+static void
+expect_bad(const char *json, int agent, const char *code)
+{
+    ngx_live_help_proto_msg_t  m;
+
+    if (decode(json, agent, &m) != NGX_LIVE_HELP_MSG_BAD
+        || strcmp(m.code, code) != 0)
+    {
+        fail_msg("%s: expected %s, got type %d code %s", json, code, m.type,
+                 m.code ? m.code : "-");
+    }
+
+    ngx_live_help_proto_free(&m);
+}
+
+
+static void
+valid_messages_decode_with_their_fields(void **state)
+{
+    ngx_live_help_proto_msg_t  m;
+
+    (void) state;
+
+    assert_int_equal(decode("{\"type\":\"ping\",\"id\":5}", 0, &m),
+                     NGX_LIVE_HELP_MSG_PING);
+    assert_int_equal(json_integer_value(m.id), 5);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"hello\",\"token\":\"t\","
+                            "\"after\":\"1-2\"}", 0, &m),
+                     NGX_LIVE_HELP_MSG_HELLO);
+    assert_string_equal(m.token, "t");
+    assert_string_equal(m.after, "1-2");
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"message\",\"cid\":\"c-1_A\","
+                            "\"text\":\"h\\u00e9\"}", 0, &m),
+                     NGX_LIVE_HELP_MSG_MESSAGE);
+    assert_string_equal(m.cid, "c-1_A");
+    assert_int_equal(m.text_len, 3);
+    assert_null(m.conversation);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"message\",\"cid\":\"a\","
+                            "\"text\":\"x\",\"conversation\":\"vAB\"}",
+                            1, &m),
+                     NGX_LIVE_HELP_MSG_MESSAGE);
+    assert_string_equal(m.conversation, "vAB");
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"typing\",\"on\":true}", 0, &m),
+                     NGX_LIVE_HELP_MSG_TYPING);
+    assert_true(m.on);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"history\",\"conversation\":\"v1\"}",
+                            1, &m),
+                     NGX_LIVE_HELP_MSG_HISTORY);
+    ngx_live_help_proto_free(&m);
+}
+
+
+static void
+bad_messages_get_the_right_error_code(void **state)
+{
+    char    big[4100 + 64];
+    size_t  n;
+
+    (void) state;
+
+    expect_bad("", 0, "bad_json");
+    expect_bad("[1,2]", 0, "bad_json");
+    expect_bad("{\"type\":\"ping\"", 0, "bad_json");
+    expect_bad("{\"type\":1,\"type\":2}", 0, "bad_json");
+    expect_bad("{}", 0, "bad_message");
+    expect_bad("{\"type\":7}", 0, "bad_message");
+    expect_bad("{\"type\":\"fly\"}", 0, "unknown_type");
+    expect_bad("{\"type\":\"history\",\"conversation\":\"v1\"}", 0,
+               "unknown_type");
+    expect_bad("{\"type\":\"message\",\"text\":\"x\"}", 0, "bad_cid");
+    expect_bad("{\"type\":\"message\",\"cid\":\"a b\",\"text\":\"x\"}", 0,
+               "bad_cid");
+    /* jansson refuses NUL in strings: no id can hide one */
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\\u0000b\",\"text\":\"x\"}",
+               0, "bad_json");
+    expect_bad("{\"type\":\"message\",\"cid\":"
+               "\"123456789012345678901234567890123\",\"text\":\"x\"}", 0,
+               "bad_cid");
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":\"\"}", 0,
+               "bad_text");
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":5}", 0,
+               "bad_text");
+
+    n = (size_t) snprintf(big, sizeof(big),
+                          "{\"type\":\"message\",\"cid\":\"a\",\"text\":\"");
+    memset(big + n, 'x', 4001);
+    strcpy(big + n + 4001, "\"}");
+    expect_bad(big, 0, "bad_text");
+
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":\"x\"}", 1,
+               "bad_conversation");
+    expect_bad("{\"type\":\"typing\",\"conversation\":\"../x\"}", 1,
+               "bad_conversation");
+}
+
+
+static void
+tokens_verify_only_when_intact_and_fresh(void **state)
+{
+    size_t                len, id_len;
+    unsigned char         tok[NGX_LIVE_HELP_TOKEN_MAX + 1];
+    const unsigned char  *id;
+    const unsigned char   key[] = "0123456789abcdef0123456789abcdef";
+
+    (void) state;
+
+    len = ngx_live_help_token_make(tok, key, 32,
+                                   (const unsigned char *) "vAbc_1", 6, 2000);
+    assert_true(len > 0 && len <= NGX_LIVE_HELP_TOKEN_MAX);
+
+    assert_true(ngx_live_help_token_check(tok, len, key, 32, 1999, &id,
+                                          &id_len));
+    assert_int_equal(id_len, 6);
+    assert_memory_equal(id, "vAbc_1", 6);
+
+    /* expired */
+    assert_false(ngx_live_help_token_check(tok, len, key, 32, 2000, &id,
+                                           &id_len));
+
+    /* another key */
+    assert_false(ngx_live_help_token_check(tok, len,
+                     (const unsigned char *) "another key, 32 bytes long....!",
+                     32, 1000, &id, &id_len));
+
+    /* each byte changed in turn */
+    for (size_t i = 0; i < len; i++) {
+        tok[i] ^= 1;
+        assert_false(ngx_live_help_token_check(tok, len, key, 32, 1000, &id,
+                                               &id_len));
+        tok[i] ^= 1;
+    }
+
+    /* cut short */
+    assert_false(ngx_live_help_token_check(tok, len - 1, key, 32, 1000, &id,
+                                           &id_len));
+
+    /* ids are checked on the way in */
+    assert_int_equal(ngx_live_help_token_make(tok, key, 32,
+                         (const unsigned char *) "a.b", 3, 2000), 0);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(valid_messages_decode_with_their_fields),
+        cmocka_unit_test(bad_messages_get_the_right_error_code),
+        cmocka_unit_test(tokens_verify_only_when_intact_and_fresh),
+    };
+
+    return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+}
