@@ -100,6 +100,7 @@ for my $i (0 .. $#files) {
     push @entries, "    { ngx_string(\"$rel\"),\n"
         . "      ngx_string(\"$type\"),\n"
         . "      ngx_string(\"\\\"" . substr($md5, 0, 16) . "\\\"\"),\n"
+        . "      ngx_string(\"\\\"" . substr($md5, 0, 16) . "-gz\\\"\"),\n"
         . "      ngx_live_help_asset_$i, " . length($data) . ",\n"
         . "      $gzref },\n";
 }
@@ -109,6 +110,7 @@ my $version = substr(md5_hex($all), 0, 12);
 $c .= "\nngx_live_help_asset_t  ngx_live_help_assets[] = {\n"
     . join('', @entries)
     . "    { ngx_null_string, ngx_null_string, ngx_null_string,"
+    . " ngx_null_string,"
     . " NULL, 0, NULL, 0 }\n};\n\n"
     . "ngx_uint_t  ngx_live_help_nassets = " . scalar(@files) . ";\n\n"
     . "ngx_str_t  ngx_live_help_assets_version = ngx_string(\"$version\");\n";

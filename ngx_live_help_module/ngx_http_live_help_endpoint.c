@@ -124,7 +124,8 @@ ngx_http_live_help_serve_asset(ngx_http_request_t *r,
     r->headers_out.content_type_len = asset->type.len;
     r->headers_out.content_length_n = gz ? asset->gz_len : asset->len;
 
-    h = ngx_http_live_help_add_header(r, "ETag", &asset->etag);
+    h = ngx_http_live_help_add_header(r, "ETag",
+                                      gz ? &asset->etag_gz : &asset->etag);
     if (h == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

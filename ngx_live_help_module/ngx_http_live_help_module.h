@@ -21,6 +21,7 @@ typedef struct {
     ngx_str_t           path;
     ngx_str_t           type;
     ngx_str_t           etag;
+    ngx_str_t           etag_gz;   /* another representation, another tag */
     const u_char       *data;
     size_t              len;
     const u_char       *gz;        /* NULL when gzip does not help */

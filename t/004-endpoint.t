@@ -125,6 +125,13 @@ subtest 'gzip_when_accepted' => sub {
     like($loader->header('vary') // '', qr/Accept-Encoding/i,
         'identity response varies on Accept-Encoding too');
 
+    my $gz_etag = $res->header('etag') // '';
+    isnt($gz_etag, $etag, 'the gzip copy has an ETag of its own');
+    my $again = http_get($port, LOADER_PATH,
+        headers => ['Accept-Encoding' => 'gzip',
+                    'If-None-Match' => $gz_etag]);
+    is($again->status, 304, 'and revalidates with it');
+
     $res = http_get($port, LOADER_PATH,
         headers => ['Accept-Encoding' => 'gzip;q=0, identity']);
     ok(!$res->has_header('content-encoding'), 'gzip;q=0: not compressed');
