@@ -49,7 +49,10 @@ $(MODULE): $(NGX_BUILD)/Makefile $(C_FILES) $(STATIC) \
 	perl ngx_live_help_module/gen_assets.pl static \
 	    $(NGX_BUILD)/ngx_http_live_help_assets.c
 	cd $(NGX_COPY) && $(MAKE) -f $(NGX_BUILD)/Makefile modules
-	cp $(NGX_BUILD)/ngx_http_live_help_module.so $@
+	@# a new file, not one rewritten in place: nginx running the old one
+	@# keeps its mapping (rewriting it crashes the workers with SIGBUS)
+	cp $(NGX_BUILD)/ngx_http_live_help_module.so $@.tmp
+	mv -f $@.tmp $@
 
 deps:
 	scripts/deps.sh
