@@ -29,7 +29,7 @@ FUZZERS    := ws_parse proto scan
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps demo test test-unit test-t test-browser install uninstall \
-        check-style clean fuzz
+        check-style clean fuzz test-asan asan-module
 
 all: $(MODULE)
 
@@ -60,7 +60,7 @@ deps:
 demo: deps $(MODULE)
 	demo/run.sh
 
-test: deps $(MODULE) check-style test-unit fuzz test-t test-browser
+test: deps $(MODULE) check-style test-unit fuzz test-t test-asan test-browser
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
@@ -92,6 +92,24 @@ fuzz: $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 test-t: $(MODULE)
 	prove -r t/
+
+# The module built with ASan and UBSan, loaded into Debian's nginx with the
+# runtime preloaded; the harness fails a test on any sanitizer report.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+
+asan-module:
+	$(MAKE) BUILD=build-asan CC_OPT="$(ASAN_FLAGS)" LD_OPT="$(ASAN_FLAGS)" \
+	    all
+
+test-asan: asan-module
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) \
+	            $$(gcc -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1 \
+	LIVE_HELP_MODULE=$(CURDIR)/build-asan/ngx_http_live_help_module.so \
+	LIVE_HELP_TEST_TIMEOUT=30 \
+	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/030-faults.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

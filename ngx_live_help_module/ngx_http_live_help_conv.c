@@ -239,7 +239,7 @@ ngx_live_help_chat_sync_reply(ngx_live_help_redis_t *rd, redisReply *reply,
         (void) ngx_live_help_ws_send(s->ws, msg);
         ngx_live_help_msg_release(msg);
 
-        if (s->ws->finalized) {
+        if (s->ws->broken) {
             return;
         }
     }

@@ -507,6 +507,7 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
 static void
 ngx_live_help_ws_read_handler(ngx_event_t *rev)
 {
+    u_char               code[2];
     ssize_t              n;
     ngx_connection_t    *c;
     ngx_live_help_ws_t  *ws;
@@ -516,9 +517,14 @@ ngx_live_help_ws_read_handler(ngx_event_t *rev)
 
     if (c->close) {
         /* the worker is going away: tell the client to come back */
-        ws->close_received = 1;
-        ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_GOING_AWAY,
-                               "server restarting");
+        if (!ws->close_sent) {
+            ws->close_sent = 1;
+            code[0] = (u_char) (NGX_LIVE_HELP_WS_GOING_AWAY >> 8);
+            code[1] = (u_char) (NGX_LIVE_HELP_WS_GOING_AWAY & 0xff);
+            (void) ngx_live_help_ws_send_control(ws, NGX_LIVE_HELP_WS_CLOSE,
+                                                 code, 2);
+        }
+
         ngx_live_help_ws_finalize(ws);
         return;
     }
@@ -809,7 +815,7 @@ ngx_live_help_ws_send(ngx_live_help_ws_t *ws, ngx_live_help_msg_t *msg)
 {
     ngx_live_help_out_t  *out;
 
-    if (ws->close_sent || ws->finalized) {
+    if (ws->close_sent || ws->finalized || ws->broken) {
         /* the client resumes from the log when it comes back */
         return NGX_OK;
     }
@@ -826,7 +832,12 @@ ngx_live_help_ws_send(ngx_live_help_ws_t *ws, ngx_live_help_msg_t *msg)
                                                   msg->len);
 
     if (ngx_live_help_ws_queue(ws, out) != NGX_OK) {
-        ngx_live_help_ws_finalize(ws);
+        /*
+         * Closed from a posted event: the caller may be walking a list
+         * this socket is on.
+         */
+        ws->broken = 1;
+        ngx_post_event(ws->connection->write, &ngx_posted_events);
         return NGX_ERROR;
     }
 
@@ -988,7 +999,7 @@ ngx_live_help_ws_write_handler(ngx_event_t *wev)
     c = wev->data;
     ws = c->data;
 
-    if (ngx_live_help_ws_flush(ws) != NGX_OK) {
+    if (ws->broken || ngx_live_help_ws_flush(ws) != NGX_OK) {
         ngx_live_help_ws_finalize(ws);
         return;
     }

@@ -72,6 +72,7 @@ struct ngx_live_help_ws_s {
     unsigned                    close_sent:1;
     unsigned                    close_received:1;
     unsigned                    finalized:1;
+    unsigned                    broken:1;      /* closing when posted */
 };
 
 

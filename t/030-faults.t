@@ -199,8 +199,13 @@ subtest 'slow_reader_is_closed_and_memory_stays_bounded' => sub {
     ok($slow->expect_eof(timeout => 20),
         'the server dropped the socket that did not read');
     my $rss1 = rss_kb($w->{worker});
-    cmp_ok($rss1 - $rss0, '<', 20 * 1024,
-        "worker memory grew by less than 20 MB ($rss0 -> $rss1 KB)");
+    SKIP: {
+        # ASan keeps freed memory in quarantine: only the plain build counts
+        skip 'memory is measured without sanitizers', 1
+            if ($ENV{LD_PRELOAD} // '') =~ /asan/;
+        cmp_ok($rss1 - $rss0, '<', 20 * 1024,
+            "worker memory grew by less than 20 MB ($rss0 -> $rss1 KB)");
+    }
 
     # the reader that keeps up has everything, once
     $v->pump_until(sub { $v->seen('s1500') }, 'visitor caught up', 60);

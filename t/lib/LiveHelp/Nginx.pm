@@ -133,6 +133,7 @@ sub _run_nginx {
     my $out = "$dir/nginx-cmd.out";
 
     local $ENV{ASAN_OPTIONS} = $self->_asan_options;
+    local $ENV{UBSAN_OPTIONS} = $self->_asan_options('UBSAN_OPTIONS', 'ubsan');
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
         open STDOUT, '>', $out or POSIX::_exit(127);
@@ -155,11 +156,24 @@ sub _run_nginx {
     return ($rc, $output);
 }
 
-sub _asan_options {
+# Sanitizer reports go to DIR/sanitizer, which workers running as nobody
+# can write to.
+sub _sanitizer_dir {
     my ($self) = @_;
-    my $opts = $ENV{ASAN_OPTIONS} // '';
+    my $d = "$self->{dir}/sanitizer";
+    mkdir $d unless -d $d;
+    chmod 01777, $d;
+    return $d;
+}
+
+sub _asan_options {
+    my ($self, $var, $name) = @_;
+    $var //= 'ASAN_OPTIONS';
+    $name //= 'asan';
+    my $opts = $ENV{$var} // '';
     return $opts if $opts =~ /\blog_path=/;
-    return join ':', grep { length } $opts, "log_path=$self->{dir}/asan";
+    return join ':', grep { length } $opts,
+        "log_path=" . $self->_sanitizer_dir . "/$name";
 }
 
 # nginx -t on the written config: (exit code, everything nginx printed).
@@ -302,10 +316,11 @@ sub bad_log_lines {
 
 sub _sanitizer_reports {
     my ($self) = @_;
-    opendir my $dh, $self->{dir} or return '';
+    my $d = "$self->{dir}/sanitizer";
+    opendir my $dh, $d or return '';
     my $text = '';
-    for my $f (sort grep { /^asan\./ } readdir $dh) {
-        $text .= read_file("$self->{dir}/$f");
+    for my $f (sort grep { /^(?:asan|ubsan)\./ } readdir $dh) {
+        $text .= read_file("$d/$f");
     }
     closedir $dh;
     return $text;
