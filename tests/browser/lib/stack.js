@@ -1,0 +1,304 @@
+'use strict';
+
+/*
+ * Starts the real stack the browser tests run against: a redis-server and
+ * Debian's nginx with the built live_help module, each on a free loopback
+ * port, configured in a fresh temporary directory. stop() ends both by
+ * pid; errorLogProblems() lists the error log lines that must never
+ * appear ([alert], [crit], [emerg]).
+ */
+
+const { spawn, execFile } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const NGINX = process.env.NGINX_BIN || '/usr/sbin/nginx';
+const REDIS = process.env.REDIS_BIN || 'redis-server';
+const MODULE = process.env.LIVE_HELP_MODULE
+    || path.join(REPO, 'build', 'ngx_http_live_help_module.so');
+
+/*
+ * /csp/ serves the shop under a policy that allows only scripts carrying
+ * this nonce, as sites with a strict CSP do.
+ */
+const CSP_NONCE = 'bGl2ZS1oZWxwLXRlc3Q';
+const CSP = `default-src 'self'; script-src 'nonce-${CSP_NONCE}'; `
+    + "img-src 'self' data:";
+
+const START_TIMEOUT_MS = 10000;
+const STOP_TIMEOUT_MS = 10000;
+const POLL_MS = 25;
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+
+        srv.unref();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+function delay(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/*
+ * Polls until check() resolves true, or throws what() after the deadline.
+ * Used for things that announce readiness only by starting to answer.
+ */
+async function pollUntil(check, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+
+    for (;;) {
+        if (await check()) {
+            return;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
+        }
+        await delay(POLL_MS);
+    }
+}
+
+/* Opens a connection, optionally sends a line, resolves the first reply. */
+function talk(port, line) {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port });
+        let reply = '';
+
+        sock.setTimeout(1000);
+        sock.on('connect', () => {
+            if (line === undefined) {
+                sock.end();
+                resolve('');
+                return;
+            }
+            sock.write(line);
+        });
+        sock.on('data', (chunk) => {
+            reply += chunk.toString('latin1');
+            if (reply.includes('\r\n')) {
+                sock.destroy();
+                resolve(reply);
+            }
+        });
+        sock.on('timeout', () => {
+            sock.destroy();
+            resolve(null);
+        });
+        sock.on('error', () => resolve(null));
+    });
+}
+
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+
+    } catch (e) {
+        return e.code === 'EPERM';
+    }
+}
+
+function readIfExists(file) {
+    try {
+        return fs.readFileSync(file, 'utf8');
+
+    } catch (e) {
+        return '';
+    }
+}
+
+function nginxConf(dir, port, redisPort) {
+    return `load_module ${MODULE};
+worker_processes 2;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp;
+    fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp;
+    scgi_temp_path ${dir}/tmp;
+    live_help_redis 127.0.0.1:${redisPort};
+    server {
+        listen 127.0.0.1:${port};
+        root ${REPO}/demo/shop;
+        location / { live_help on; live_help_title "Live Help"; }
+        location /live-help/ { live_help_endpoint; }
+        location /csp/ {
+            alias ${REPO}/demo/shop/;
+            live_help on;
+            add_header Content-Security-Policy "${CSP}" always;
+        }
+    }
+}
+`;
+}
+
+async function startRedis(dir) {
+    const port = await freePort();
+    const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
+    const child = spawn(REDIS, [
+        '--port', String(port), '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no', '--dir', dir,
+    ], { stdio: ['ignore', log, log] });
+    let exited = null;
+
+    fs.closeSync(log);
+    child.on('exit', (code, signal) => {
+        exited = { code, signal };
+    });
+    await new Promise((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+    });
+
+    await pollUntil(async () => {
+        if (exited) {
+            throw new Error(`redis-server exited (${JSON.stringify(exited)}):\n`
+                            + readIfExists(path.join(dir, 'redis.log')));
+        }
+        const reply = await talk(port, 'PING\r\n');
+
+        return reply !== null && reply.startsWith('+PONG');
+    }, START_TIMEOUT_MS, () => `redis-server on port ${port}`);
+
+    return {
+        port,
+        pid: child.pid,
+        async stop() {
+            if (exited) {
+                return;
+            }
+            const gone = new Promise((resolve) => child.once('exit', resolve));
+
+            process.kill(child.pid, 'SIGTERM');
+            await Promise.race([gone, delay(STOP_TIMEOUT_MS)]);
+            if (!exited) {
+                process.kill(child.pid, 'SIGKILL');
+                await gone;
+                throw new Error('redis-server ignored SIGTERM');
+            }
+        },
+    };
+}
+
+function run(file, args) {
+    return new Promise((resolve) => {
+        execFile(file, args, (err, stdout, stderr) => {
+            resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
+        });
+    });
+}
+
+async function startNginx(dir, redisPort) {
+    const port = await freePort();
+    const conf = path.join(dir, 'nginx.conf');
+    const errorLog = path.join(dir, 'error.log');
+    const pidFile = path.join(dir, 'nginx.pid');
+
+    if (!fs.existsSync(MODULE)) {
+        throw new Error(`module not found: ${MODULE} (run make, or set `
+                        + 'LIVE_HELP_MODULE)');
+    }
+
+    fs.mkdirSync(path.join(dir, 'tmp'));
+    fs.writeFileSync(conf, nginxConf(dir, port, redisPort));
+
+    const res = await run(NGINX, ['-p', dir, '-c', conf, '-e', errorLog,
+                                  '-g', 'daemon on;']);
+
+    if (res.code !== 0) {
+        throw new Error(`nginx failed to start (exit ${res.code}):\n`
+                        + res.stderr + readIfExists(errorLog));
+    }
+
+    await pollUntil(async () => (await talk(port)) !== null,
+                    START_TIMEOUT_MS,
+                    () => `nginx on port ${port}:\n${readIfExists(errorLog)}`);
+
+    const pid = Number(readIfExists(pidFile).trim());
+
+    if (!pid) {
+        throw new Error(`nginx wrote no pid to ${pidFile}`);
+    }
+
+    return {
+        port,
+        pid,
+        errorLog,
+        async stop() {
+            if (!alive(pid)) {
+                return;
+            }
+            /* graceful: workers must close their sockets and exit */
+            process.kill(pid, 'SIGQUIT');
+            try {
+                await pollUntil(async () => !alive(pid), STOP_TIMEOUT_MS,
+                                () => `nginx master ${pid} to exit`);
+            } catch (e) {
+                process.kill(pid, 'SIGKILL');
+                throw e;
+            }
+        },
+    };
+}
+
+async function startStack() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-help-browser-'));
+    const redis = await startRedis(dir);
+    let nginx;
+
+    try {
+        nginx = await startNginx(dir, redis.port);
+
+    } catch (e) {
+        await redis.stop();
+        throw e;
+    }
+
+    return {
+        dir,
+        redis,
+        nginx,
+        baseUrl: `http://127.0.0.1:${nginx.port}`,
+
+        async stop() {
+            const errors = [];
+
+            for (const part of [nginx, redis]) {
+                try {
+                    await part.stop();
+                } catch (e) {
+                    errors.push(e);
+                }
+            }
+            if (errors.length) {
+                throw errors[0];
+            }
+        },
+
+        /* Lines that mean nginx or the module hit something it must not. */
+        errorLogProblems() {
+            return readIfExists(nginx.errorLog)
+                .split('\n')
+                .filter((line) => /\[(alert|crit|emerg)\]/.test(line));
+        },
+
+        errorLog() {
+            return readIfExists(nginx.errorLog);
+        },
+    };
+}
+
+module.exports = { startStack, REPO, CSP_NONCE };
