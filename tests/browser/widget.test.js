@@ -77,6 +77,7 @@ describe('visitor widget', () => {
             await stack.stop();
             assert.deepEqual(stack.errorLogProblems(), [],
                              `nginx error log of ${stack.dir} has problems`);
+            stack.remove();
         }
     });
 

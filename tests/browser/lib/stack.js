@@ -298,6 +298,11 @@ async function startStack() {
         errorLog() {
             return readIfExists(nginx.errorLog);
         },
+
+        /* after a clean run; a failed one keeps its logs for reading */
+        remove() {
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
     };
 }
 
