@@ -24,7 +24,7 @@ static ngx_table_elt_t *ngx_http_live_help_add_header(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                       path, *base;
+    ngx_str_t                       path, index, *base;
     ngx_live_help_asset_t          *asset;
     ngx_http_live_help_srv_conf_t  *lscf;
     ngx_http_live_help_loc_conf_t  *llcf;
@@ -61,6 +61,19 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 
     if (path.len == 8 && ngx_strncmp(path.data, "agent/ws", 8) == 0) {
         return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_AGENT);
+    }
+
+    if (path.len == 0 || path.data[path.len - 1] == '/') {
+        /* a directory: its index.html */
+        index.len = path.len + sizeof("index.html") - 1;
+        index.data = ngx_pnalloc(r->pool, index.len);
+        if (index.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(ngx_cpymem(index.data, path.data, path.len), "index.html",
+                   sizeof("index.html") - 1);
+        path = index;
     }
 
     asset = ngx_http_live_help_find_asset(&path);

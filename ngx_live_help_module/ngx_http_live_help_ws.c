@@ -478,6 +478,18 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
         return;
     }
 
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        /*
+         * The worker started shutting down after the handshake: idle
+         * connections were closed before this one was one.  Go now, or
+         * the worker would exit with it open.
+         */
+        ngx_free(pending);
+        c->close = 1;
+        ngx_live_help_ws_read_handler(c->read);
+        return;
+    }
+
     if (ngx_live_help_chat_open(ws) != NGX_OK) {
         ngx_free(pending);
         ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_INTERNAL, NULL);
