@@ -609,9 +609,7 @@ static ngx_int_t
 ngx_live_help_chat_history(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m)
 {
-    u_char               *p, stream[64], start[NGX_INT64_LEN * 2 + 3];
-    size_t                argl[6];
-    const char           *c, *after, *argv[6];
+    const char           *c, *after;
     ngx_live_help_seq_t   seq;
     ngx_live_help_req_t  *req;
 
@@ -627,35 +625,16 @@ ngx_live_help_chat_history(ngx_live_help_session_t *s,
     req->conv.len = ngx_strlen(c);
     ngx_memcpy(req->data, c, req->conv.len);
 
-    argv[0] = "XRANGE";
-    argl[0] = 6;
-    argv[1] = (char *) stream;
-    argl[1] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log", &req->conv)
-              - stream;
-
-    if (after
-        && ngx_live_help_seq_parse((u_char *) after, ngx_strlen(after), &seq)
-           == NGX_OK)
+    if (after == NULL
+        || ngx_live_help_seq_parse((u_char *) after, ngx_strlen(after), &seq)
+           != NGX_OK)
     {
-        p = ngx_sprintf(start, "(%uL-%uL", seq.ms, seq.seq);
-        argv[2] = (char *) start;
-        argl[2] = p - start;
-
-    } else {
-        argv[2] = "-";
-        argl[2] = 1;
+        seq.ms = 0;
+        seq.seq = 0;
     }
 
-    argv[3] = "+";
-    argl[3] = 1;
-    argv[4] = "COUNT";
-    argl[4] = 5;
-    argv[5] = "1000";
-    argl[5] = 4;
-
-    if (ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                 ngx_live_help_chat_history_reply, req, 6,
-                                 argv, argl)
+    if (ngx_live_help_xrange(&req->conv, &seq, "1000",
+                             ngx_live_help_chat_history_reply, req)
         != NGX_OK)
     {
         ngx_live_help_req_done(req);
@@ -665,9 +644,6 @@ ngx_live_help_chat_history(ngx_live_help_session_t *s,
 
     return NGX_OK;
 }
-
-
-/* entries of XRANGE: [[id, [field, value, ...]], ...] */
 
 
 static void

@@ -85,6 +85,9 @@ void ngx_live_help_conv_subscribe(ngx_live_help_conv_t *conv);
 void ngx_live_help_conv_leave(ngx_live_help_session_t *s);
 ngx_int_t ngx_live_help_seq_parse(u_char *p, size_t len,
     ngx_live_help_seq_t *seq);
+ngx_int_t ngx_live_help_xrange(ngx_str_t *conv, ngx_live_help_seq_t *last,
+    const char *count, ngx_live_help_redis_reply_pt handler,
+    ngx_live_help_req_t *req);
 void ngx_live_help_sub_message(redisAsyncContext *ac, void *r,
     void *privdata);
 

@@ -129,10 +129,7 @@ ngx_live_help_entry(redisReply *entry, redisReply **id, redisReply **event)
 void
 ngx_live_help_chat_sync(ngx_live_help_session_t *s)
 {
-    u_char               *p, stream[64], start[NGX_INT64_LEN * 2 + 3];
-    size_t                argl[6];
     ngx_str_t             conv;
-    const char           *argv[6];
     ngx_live_help_req_t  *req;
 
     if (s->syncing) {
@@ -151,32 +148,8 @@ ngx_live_help_chat_sync(ngx_live_help_session_t *s)
     conv.data = s->conv->id;
     conv.len = s->id_len;
 
-    argv[0] = "XRANGE";
-    argl[0] = 6;
-    argv[1] = (char *) stream;
-    argl[1] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log", &conv)
-              - stream;
-
-    if (s->last.ms || s->last.seq) {
-        p = ngx_sprintf(start, "(%uL-%uL", s->last.ms, s->last.seq);
-        argv[2] = (char *) start;
-        argl[2] = p - start;
-
-    } else {
-        argv[2] = "-";
-        argl[2] = 1;
-    }
-
-    argv[3] = "+";
-    argl[3] = 1;
-    argv[4] = "COUNT";
-    argl[4] = 5;
-    argv[5] = NGX_LIVE_HELP_REPLAY_COUNT_S;
-    argl[5] = sizeof(NGX_LIVE_HELP_REPLAY_COUNT_S) - 1;
-
-    if (ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                 ngx_live_help_chat_sync_reply, req, 6,
-                                 argv, argl)
+    if (ngx_live_help_xrange(&conv, &s->last, NGX_LIVE_HELP_REPLAY_COUNT_S,
+                             ngx_live_help_chat_sync_reply, req)
         != NGX_OK)
     {
         /* the command connection is down: its return starts us again */
@@ -620,6 +593,45 @@ ngx_live_help_event_msg(ngx_str_t *cid, u_char *seq, size_t seq_len,
 
 
 /* a stream id, "<ms>-<seq>" */
+
+
+/* XRANGE of a conversation's log after "last", all of it after 0-0 */
+
+ngx_int_t
+ngx_live_help_xrange(ngx_str_t *conv, ngx_live_help_seq_t *last,
+    const char *count, ngx_live_help_redis_reply_pt handler,
+    ngx_live_help_req_t *req)
+{
+    u_char      *p, stream[64], start[NGX_INT64_LEN * 2 + 3];
+    size_t       argl[6];
+    const char  *argv[6];
+
+    argv[0] = "XRANGE";
+    argl[0] = 6;
+    argv[1] = (char *) stream;
+    argl[1] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log", conv)
+              - stream;
+
+    if (last->ms || last->seq) {
+        p = ngx_sprintf(start, "(%uL-%uL", last->ms, last->seq);
+        argv[2] = (char *) start;
+        argl[2] = p - start;
+
+    } else {
+        argv[2] = "-";
+        argl[2] = 1;
+    }
+
+    argv[3] = "+";
+    argl[3] = 1;
+    argv[4] = "COUNT";
+    argl[4] = 5;
+    argv[5] = count;
+    argl[5] = ngx_strlen(count);
+
+    return ngx_live_help_redis_argv(&ngx_live_help_cmd, handler, req, 6, argv,
+                                    argl);
+}
 
 
 ngx_int_t

@@ -218,67 +218,47 @@ static ngx_int_t
 ngx_http_live_help_accepts_gzip(ngx_http_request_t *r)
 {
     u_char           *p, *last;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    h = ngx_http_live_help_header_in(r, "Accept-Encoding", 15);
 
-    for (i = 0; /* void */; i++) {
+    if (h == NULL) {
+        return 0;
+    }
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
+    last = h->value.data + h->value.len;
+    p = ngx_strlcasestrn(h->value.data, last, (u_char *) "gzip", 4 - 1);
+
+    if (p == NULL) {
+        return 0;
+    }
+
+    p += 4;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if (p < last && *p == ';') {
+        do {
+            p++;
+        } while (p < last && (*p == ' ' || *p == '\t'));
+
+        if (last - p >= 2 && (p[0] | 0x20) == 'q' && p[1] == '=') {
+
+            /* "gzip;q=0" refuses, "gzip;q=0.5" does not */
+
+            for (p += 2; p < last && (*p == '0' || *p == '.'); p++) {
+                /* void */
+            }
+
+            if (p == last || *p == ',' || *p == ' ' || *p == ';') {
                 return 0;
             }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
         }
-
-        if (h[i].key.len != sizeof("Accept-Encoding") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
-                               h[i].key.len)
-               != 0)
-        {
-            continue;
-        }
-
-        last = h[i].value.data + h[i].value.len;
-        p = ngx_strlcasestrn(h[i].value.data, last, (u_char *) "gzip", 4 - 1);
-
-        if (p == NULL) {
-            continue;
-        }
-
-        p += 4;
-
-        while (p < last && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        if (p < last && *p == ';') {
-            do {
-                p++;
-            } while (p < last && (*p == ' ' || *p == '\t'));
-
-            if (last - p >= 2 && (p[0] | 0x20) == 'q' && p[1] == '=') {
-
-                /* "gzip;q=0" refuses, "gzip;q=0.5" does not */
-
-                for (p += 2; p < last && (*p == '0' || *p == '.'); p++) {
-                    /* void */
-                }
-
-                if (p == last || *p == ',' || *p == ' ' || *p == ';') {
-                    continue;
-                }
-            }
-        }
-
-        return 1;
     }
+
+    return 1;
 }
 
 

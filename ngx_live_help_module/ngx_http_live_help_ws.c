@@ -24,8 +24,6 @@
 #define NGX_LIVE_HELP_WS_IOVS        32
 
 
-static ngx_table_elt_t *ngx_live_help_ws_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 static ngx_int_t ngx_live_help_ws_has_token(ngx_table_elt_t *h,
     const char *token, size_t len);
 static ngx_int_t ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
@@ -82,8 +80,8 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
     }
 
     /* the core does not keep these two in headers_in */
-    h = ngx_live_help_ws_header(r, "Upgrade", 7);
-    conn = ngx_live_help_ws_header(r, "Connection", 10);
+    h = ngx_http_live_help_header_in(r, "Upgrade", 7);
+    conn = ngx_http_live_help_header_in(r, "Connection", 10);
 
     if (r->http_version != NGX_HTTP_VERSION_11
         || h == NULL
@@ -96,7 +94,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    h = ngx_live_help_ws_header(r, "Sec-WebSocket-Version", 21);
+    h = ngx_http_live_help_header_in(r, "Sec-WebSocket-Version", 21);
 
     if (h == NULL || h->value.len != 2
         || ngx_strncmp(h->value.data, "13", 2) != 0)
@@ -118,7 +116,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
         return ngx_http_send_header(r);
     }
 
-    h = ngx_live_help_ws_header(r, "Sec-WebSocket-Key", 17);
+    h = ngx_http_live_help_header_in(r, "Sec-WebSocket-Key", 17);
 
     if (h == NULL || h->value.len != 24) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
@@ -249,37 +247,6 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
 }
 
 
-static ngx_table_elt_t *
-ngx_live_help_ws_header(ngx_http_request_t *r, const char *name, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
 /* a comma-separated header value has the token, in any case */
 
 static ngx_int_t
@@ -335,7 +302,7 @@ ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
     ngx_uint_t        i;
     ngx_table_elt_t  *origin;
 
-    origin = ngx_live_help_ws_header(r, "Origin", 6);
+    origin = ngx_http_live_help_header_in(r, "Origin", 6);
 
     if (origin == NULL) {
         return 1;

@@ -4,8 +4,11 @@
  * It draws only the launcher button. The chat UI (chat.js, chat.css) is
  * fetched on the first click, from the directory this script was served
  * from and with the same ?v= query, so one cache-busting version covers
- * every asset. Everything lives in an open shadow root so the page's CSS
- * cannot restyle the widget and ours cannot leak into the page.
+ * every asset. A visitor who has chatted before (a token or an unsent
+ * message in localStorage) gets it at once, without opening it, so that
+ * replies raise the unread badge and unsent messages go out on any page.
+ * Everything lives in an open shadow root so the page's CSS cannot restyle
+ * the widget and ours cannot leak into the page.
  */
 (function () {
     'use strict';
@@ -21,12 +24,24 @@
         },
         close: 'Close chat',
         empty: 'No messages yet \u2014 an agent will answer here.',
-        preview: 'Live chat is coming soon. Messages cannot be sent yet.',
         inputLabel: 'Message',
-        inputPlaceholder: 'Chat coming soon\u2026',
+        inputPlaceholder: 'Type your message\u2026',
         send: 'Send',
         loading: 'Loading chat\u2026',
-        loadError: 'The chat could not be loaded. Please try again.'
+        loadError: 'The chat could not be loaded. Please try again.',
+        you: 'You',
+        agent: 'Agent',
+        talkingTo: function (name) {
+            return 'You are talking to ' + name;
+        },
+        typing: function (name) {
+            return name + ' is typing\u2026';
+        },
+        sending: 'Sending\u2026',
+        notSent: 'Not sent',
+        connecting: 'Connecting\u2026',
+        reconnecting: 'Reconnecting\u2026',
+        tooLong: 'This message is too long.'
     };
 
     var CSS =
@@ -78,6 +93,7 @@
     var state = {
         open: false,
         loading: false,
+        wantOpen: false,    /* open once loaded: the visitor clicked */
         ready: false,       /* chat.js and chat.css have both loaded */
         chat: null,         /* what chat.js's factory returned */
         factory: null
@@ -166,20 +182,25 @@
         }
     }
 
-    function open() {
+    function start() {
         if (!state.chat) {
             state.chat = state.factory({
                 root: root,
+                base: base.href,
                 title: title,
                 strings: STRINGS,
                 panelId: PANEL_ID,
+                setUnread: setUnread,
                 close: function () {
                     close(true);
                 }
             });
             launcher.setAttribute('aria-controls', PANEL_ID);
         }
+    }
 
+    function open() {
+        start();
         state.open = true;
         state.chat.show();
         launcher.setAttribute('aria-expanded', 'true');
@@ -208,7 +229,7 @@
         });
     }
 
-    function loadChat() {
+    function loadChat(andOpen) {
         var js = withNonce(el('script', { src: asset('chat.js') }));
         var css = withNonce(el('link', {
             rel: 'stylesheet',
@@ -217,8 +238,11 @@
         var done = Promise.all([loaded(js), loaded(css)]);
 
         state.loading = true;
-        launcher.setAttribute('aria-busy', 'true');
-        status.textContent = STRINGS.loading;
+        state.wantOpen = andOpen;
+        if (andOpen) {
+            launcher.setAttribute('aria-busy', 'true');
+            status.textContent = STRINGS.loading;
+        }
 
         root.appendChild(css);
         (document.head || document.documentElement).appendChild(js);
@@ -230,13 +254,18 @@
 
             state.ready = true;
             status.textContent = '';
-            open();
+            start();
+            if (state.wantOpen) {
+                open();
+            }
 
         }).catch(function () {
             /* drop the failed elements so the next click tries again */
             css.remove();
             js.remove();
-            status.textContent = STRINGS.loadError;
+            if (state.wantOpen) {
+                status.textContent = STRINGS.loadError;
+            }
 
         }).then(function () {
             state.loading = false;
@@ -246,6 +275,11 @@
 
     launcher.addEventListener('click', function () {
         if (state.loading) {
+            if (!state.wantOpen) {
+                state.wantOpen = true;
+                launcher.setAttribute('aria-busy', 'true');
+                status.textContent = STRINGS.loading;
+            }
             return;
         }
 
@@ -256,7 +290,7 @@
             open();
 
         } else {
-            loadChat();
+            loadChat(true);
         }
     });
 
@@ -276,4 +310,16 @@
     };
 
     document.body.appendChild(host);
+
+    /* a conversation to resume: connect now, open when asked */
+    try {
+        if (localStorage.getItem('liveHelp.token')
+            || localStorage.getItem('liveHelp.outbox'))
+        {
+            loadChat(false);
+        }
+
+    } catch (e) {
+        /* storage disabled: chat starts on the first click */
+    }
 })();
