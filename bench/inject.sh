@@ -28,7 +28,7 @@ free_port() {
 mkdir -p "$dir/html" "$dir/tmp"
 {
     echo '<!DOCTYPE html><html><head><title>Bench</title></head><body>'
-    for i in $(seq 1 220); do
+    for i in $(seq 1 400); do
         echo "<div class=\"item\"><a href=\"/p/$i\">Product $i</a> <span>\$$i.99</span></div>"
     done
     echo '</body></html>'
