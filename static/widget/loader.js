@@ -186,7 +186,7 @@
         if (!state.chat) {
             state.chat = state.factory({
                 root: root,
-                base: base.href,
+                endpoint: new URL('../', base).href,
                 title: title,
                 strings: STRINGS,
                 panelId: PANEL_ID,

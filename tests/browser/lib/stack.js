@@ -6,9 +6,13 @@
  * port, configured in a fresh temporary directory. stop() ends both by
  * pid; errorLogProblems() lists the error log lines that must never
  * appear ([alert], [crit], [emerg]).
+ *
+ * /live-help/agent/ is behind auth_basic with one agent, AGENT (password
+ * AGENT_PASSWORD), as the README shows operators.
  */
 
 const { spawn, execFile } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -17,6 +21,7 @@ const path = require('node:path');
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const NGINX = process.env.NGINX_BIN || '/usr/sbin/nginx';
 const REDIS = process.env.REDIS_BIN || 'redis-server';
+const REDIS_CLI = process.env.REDIS_CLI_BIN || 'redis-cli';
 const MODULE = process.env.LIVE_HELP_MODULE
     || path.join(REPO, 'build', 'ngx_http_live_help_module.so');
 
@@ -27,6 +32,9 @@ const MODULE = process.env.LIVE_HELP_MODULE
 const CSP_NONCE = 'bGl2ZS1oZWxwLXRlc3Q';
 const CSP = `default-src 'self'; script-src 'nonce-${CSP_NONCE}'; `
     + "img-src 'self' data:";
+
+const AGENT = 'maria';
+const AGENT_PASSWORD = 'secret';
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 10000;
@@ -130,11 +138,18 @@ http {
     fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp;
     scgi_temp_path ${dir}/tmp;
     live_help_redis 127.0.0.1:${redisPort};
+    live_help_secret_file ${dir}/secret;
     server {
         listen 127.0.0.1:${port};
         root ${REPO}/demo/shop;
         location / { live_help on; live_help_title "Live Help"; }
         location /live-help/ { live_help_endpoint; }
+        location /live-help/agent/ {
+            live_help_endpoint;
+            auth_basic "Agents";
+            auth_basic_user_file ${dir}/agents;
+            live_help_agent_user $remote_user;
+        }
         location /csp/ {
             alias ${REPO}/demo/shop/;
             live_help on;
@@ -213,6 +228,13 @@ async function startNginx(dir, redisPort) {
     }
 
     fs.mkdirSync(path.join(dir, 'tmp'));
+    /* the master reads the secret; workers (nobody, when we are root)
+     * read the agents file on every request */
+    fs.writeFileSync(path.join(dir, 'secret'), crypto.randomBytes(32),
+                     { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'agents'),
+                     `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`, { mode: 0o644 });
+    fs.chmodSync(dir, 0o755);
     fs.writeFileSync(conf, nginxConf(dir, port, redisPort));
 
     const res = await run(NGINX, ['-p', dir, '-c', conf, '-e', errorLog,
@@ -237,6 +259,20 @@ async function startNginx(dir, redisPort) {
         port,
         pid,
         errorLog,
+
+        /*
+         * nginx -s reload: new workers start, the old ones close their
+         * sockets with 1001 and exit.
+         */
+        async reload() {
+            const res = await run(NGINX, ['-p', dir, '-c', conf, '-e',
+                                          errorLog, '-s', 'reload']);
+
+            if (res.code !== 0) {
+                throw new Error(`nginx -s reload failed: ${res.stderr}`);
+            }
+        },
+
         async stop() {
             if (!alive(pid)) {
                 return;
@@ -299,6 +335,22 @@ async function startStack() {
             return readIfExists(nginx.errorLog);
         },
 
+        reload() {
+            return nginx.reload();
+        },
+
+        /* one redis-cli command against our redis; resolves its stdout */
+        async redis(...args) {
+            const res = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p',
+                                              String(redis.port), '--raw',
+                                              ...args]);
+
+            if (res.code !== 0) {
+                throw new Error(`redis-cli ${args.join(' ')}: ${res.stderr}`);
+            }
+            return res.stdout;
+        },
+
         /* after a clean run; a failed one keeps its logs for reading */
         remove() {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -306,4 +358,4 @@ async function startStack() {
     };
 }
 
-module.exports = { startStack, REPO, CSP_NONCE };
+module.exports = { startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD };
