@@ -31,6 +31,8 @@ static ngx_live_help_msg_t *ngx_live_help_event_msg(ngx_str_t *cid,
 static ngx_int_t ngx_live_help_seq_after(ngx_live_help_seq_t *a,
     ngx_live_help_seq_t *b);
 static void ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd);
+static void ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd);
+static void ngx_live_help_store_status(ngx_uint_t up);
 static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
 static void ngx_live_help_sub_lost(ngx_live_help_redis_t *rd);
 
@@ -72,6 +74,7 @@ ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
     }
 
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
+    ngx_live_help_cmd.lost_handler = ngx_live_help_cmd_lost;
     ngx_live_help_sub.ready_handler = ngx_live_help_sub_ready;
     ngx_live_help_sub.lost_handler = ngx_live_help_sub_lost;
 
@@ -681,6 +684,8 @@ ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd)
     ngx_live_help_conv_t     *conv;
     ngx_live_help_session_t  *s;
 
+    ngx_live_help_store_status(1);
+
     /* catch-ups that failed while the connection was down */
 
     for (q = ngx_queue_head(&ngx_live_help_all_convs);
@@ -704,6 +709,38 @@ ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd)
             }
         }
     }
+}
+
+
+static void
+ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd)
+{
+    ngx_live_help_store_status(0);
+}
+
+
+/*
+ * Clients show "reconnecting" while messages cannot be stored, and send
+ * their outbox again when the store is back.
+ */
+
+static void
+ngx_live_help_store_status(ngx_uint_t up)
+{
+    ngx_live_help_msg_t  *msg;
+
+    static u_char  down[] = "{\"type\":\"status\",\"store\":false}";
+    static u_char  back[] = "{\"type\":\"status\",\"store\":true}";
+
+    msg = ngx_live_help_msg_alloc(up ? sizeof(back) - 1 : sizeof(down) - 1,
+                                  ngx_cycle->log);
+    if (msg == NULL) {
+        return;
+    }
+
+    ngx_memcpy(msg->data, up ? back : down, msg->len);
+    ngx_live_help_ws_broadcast(msg);
+    ngx_live_help_msg_release(msg);
 }
 
 

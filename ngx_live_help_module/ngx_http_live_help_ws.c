@@ -1062,3 +1062,25 @@ ngx_live_help_ws_count(void)
 {
     return ngx_live_help_ws_n;
 }
+
+
+/* to every socket of the worker that is past its handshake */
+
+void
+ngx_live_help_ws_broadcast(ngx_live_help_msg_t *msg)
+{
+    ngx_queue_t         *q, *next;
+    ngx_live_help_ws_t  *ws;
+
+    for (q = ngx_queue_head(&ngx_live_help_ws_all);
+         q != ngx_queue_sentinel(&ngx_live_help_ws_all);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ws = ngx_queue_data(q, ngx_live_help_ws_t, queue);
+
+        if (ws->ready) {
+            (void) ngx_live_help_ws_send(ws, msg);
+        }
+    }
+}

@@ -91,6 +91,7 @@ ngx_live_help_msg_t *ngx_live_help_msg_alloc(size_t len, ngx_log_t *log);
 void ngx_live_help_msg_release(ngx_live_help_msg_t *msg);
 
 ngx_uint_t ngx_live_help_ws_count(void);
+void ngx_live_help_ws_broadcast(ngx_live_help_msg_t *msg);
 
 
 /* the chat layer, called by the socket layer and the module */

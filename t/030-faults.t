@@ -227,7 +227,12 @@ subtest 'redis_restarted_mid_conversation' => sub {
     $g->pump_until(sub { $g->{holding} }, 'a nack while Redis is down');
     ok($g->pending >= 5, 'nothing acked while Redis is down');
 
+    $v->pump_until(sub { grep { $_ eq 'down' } @{ $v->statuses } },
+                   'the visitor to be told the store is down');
+
     $redis = start_redis(port => $port);
+    $v->pump_until(sub { ($v->statuses->[-1] // '') eq 'up' },
+                   'the visitor to be told the store is back');
     $g->send($_, "msg $_") for @cids[15 .. 19];
     exactly_once('redis restart', $v, $g, @cids);
     $_->close for $v, $g;

@@ -157,6 +157,8 @@ sub pump {
         delete $self->{outbox}{ $m->{cid} };
         $self->{acks}{ $m->{cid} } //= $m->{seq};
         $self->{ack_conflict}++ if $self->{acks}{ $m->{cid} } ne $m->{seq};
+    } elsif ($t eq 'status') {
+        push @{ $self->{statuses} }, $m->{store} ? 'up' : 'down';
     } elsif ($t eq 'nack') {
         $self->{nacked}{ $m->{cid} } = 1;
         $self->{holding} = 1;
@@ -193,6 +195,9 @@ sub pump_until {
 }
 
 sub ack_conflicts { $_[0]{ack_conflict} // 0 }
+
+# "down" and "up" as the server announced the store going and coming back
+sub statuses { $_[0]{statuses} || [] }
 
 sub close {
     my ($self) = @_;
