@@ -185,6 +185,7 @@ ngx_live_help_chat_close(ngx_live_help_ws_t *ws)
 
     } else if (s->listed) {
         ngx_queue_remove(&s->link);
+        ngx_live_help_presence_leave(s);
     }
 
     ws->data = NULL;
@@ -226,6 +227,7 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
         s->hello = 1;
         s->listed = 1;
         ngx_queue_insert_tail(&ngx_live_help_agents, &s->link);
+        ngx_live_help_presence_join(s);
 
         if (ngx_live_help_agents_state == NGX_LIVE_HELP_UNSUBSCRIBED
             && ngx_live_help_sub.ready)
@@ -325,6 +327,9 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
     if (rc != NGX_OK) {
         return rc;
     }
+
+    /* whether anybody can answer: the widget offers a form if not */
+    ngx_live_help_presence_tell(s);
 
     if (conv->state == NGX_LIVE_HELP_SUBSCRIBED) {
         ngx_live_help_chat_sync(s);

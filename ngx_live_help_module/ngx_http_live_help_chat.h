@@ -55,6 +55,7 @@ typedef struct {
     ngx_live_help_seq_t         last;
     size_t                      id_len;
     u_char                      id[NGX_LIVE_HELP_ID_MAX];
+    ngx_str_t                   member;    /* an agent's, in lh:agents */
 
     unsigned                    hello:1;
     unsigned                    listed:1;
@@ -97,6 +98,13 @@ void ngx_live_help_req_done(ngx_live_help_req_t *req);
 ngx_int_t ngx_live_help_send_json(ngx_live_help_ws_t *ws, json_t *j);
 ngx_int_t ngx_live_help_send_error(ngx_live_help_ws_t *ws, const char *code,
     const char *text, json_t *id);
+
+
+void ngx_live_help_presence_init(ngx_log_t *log);
+void ngx_live_help_presence_exit(void);
+void ngx_live_help_presence_join(ngx_live_help_session_t *s);
+void ngx_live_help_presence_leave(ngx_live_help_session_t *s);
+void ngx_live_help_presence_tell(ngx_live_help_session_t *s);
 
 
 extern ngx_http_live_help_main_conf_t  *ngx_live_help_conf;

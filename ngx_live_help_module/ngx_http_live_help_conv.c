@@ -73,6 +73,8 @@ ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
         ngx_sprintf((u_char *) &ngx_live_help_sha[2 * i], "%02xd", sha[i]);
     }
 
+    ngx_live_help_presence_init(cycle->log);
+
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
     ngx_live_help_cmd.lost_handler = ngx_live_help_cmd_lost;
     ngx_live_help_sub.ready_handler = ngx_live_help_sub_ready;
@@ -99,6 +101,7 @@ ngx_live_help_chat_exit_process(void)
         return;
     }
 
+    ngx_live_help_presence_exit();
     ngx_live_help_redis_exit(&ngx_live_help_sub);
     ngx_live_help_redis_exit(&ngx_live_help_cmd);
 }
@@ -418,6 +421,16 @@ ngx_live_help_sub_message(redisAsyncContext *ac, void *r, void *privdata)
         payload.len = (el[2]->type == REDIS_REPLY_STRING) ? el[2]->len : 0;
 
     } else {
+        return;
+    }
+
+    if (channel.len == sizeof("lh:presence") - 1
+        && ngx_strncmp(channel.data, "lh:presence", channel.len) == 0)
+    {
+        if (ngx_strcmp(kind, "message") == 0) {
+            ngx_live_help_presence_tell(NULL);
+        }
+
         return;
     }
 
@@ -752,6 +765,11 @@ ngx_live_help_sub_ready(ngx_live_help_redis_t *rd)
 
     static const char  *argv[] = { "PSUBSCRIBE", "lh:c:*" };
     static size_t       argl[] = { 10, 6 };
+    static const char  *pargv[] = { "SUBSCRIBE", "lh:presence" };
+    static size_t       pargl[] = { 9, 11 };
+
+    (void) ngx_live_help_redis_subscribe(rd, ngx_live_help_sub_message, NULL,
+                                         2, pargv, pargl);
 
     for (q = ngx_queue_head(&ngx_live_help_all_convs);
          q != ngx_queue_sentinel(&ngx_live_help_all_convs);

@@ -62,7 +62,8 @@ sub visitor {
     is($welcome->{type}, 'welcome', 'visitor welcomed');
     $ws->send_json({ type => 'hello', token => $o{token},
                      after => $o{after} });
-    my $session = $ws->recv_json;
+    # presence may be announced at any time, before the session too
+    my $session = next_of($ws, 'session');
     is($session->{type}, 'session', 'visitor gets a session');
     return ($ws, $session, $welcome->{worker});
 }
@@ -74,7 +75,7 @@ sub agent {
     my $welcome = $ws->recv_json;
     is($welcome->{role}, 'agent', 'agent welcomed');
     $ws->send_json({ type => 'hello' });
-    my $list = $ws->recv_json;
+    my $list = next_of($ws, 'conversations');
     is($list->{type}, 'conversations', 'agent gets the conversation list');
     return ($ws, $welcome->{worker});
 }
@@ -265,6 +266,27 @@ subtest 'visitor_only_reads_its_own_conversation' => sub {
     is(next_of($v2, 'error')->{code}, 'unknown_type',
         'a visitor cannot ask for history');
     $_->close for $v1, $v2, $v3;
+};
+
+subtest 'visitors_are_told_how_many_agents_are_online' => sub {
+    my ($v) = visitor($a);
+    my $p = next_of($v, 'presence');
+    my $before = $p->{agents};
+
+    # maria twice (two tabs) and olli: two agents
+    my ($m1) = agent($a);
+    my ($m2) = agent($a);
+    my ($o) = agent($a, auth => 'Authorization: Basic '
+                                . encode_base64('olli:pw', ''));
+    my $n;
+    do { $n = next_of($v, 'presence')->{agents} } until $n == $before + 2;
+    is($n, $before + 2, 'two more agents online, each counted once');
+    is($redis->command('EXISTS', 'lh:agents'), 1, 'kept in lh:agents');
+
+    $_->close for $m1, $m2, $o;
+    do { $n = next_of($v, 'presence')->{agents} } until $n == $before;
+    is($n, $before, 'and back when they leave');
+    $v->close;
 };
 
 subtest 'two_nginx_hosts_share_one_redis' => sub {
