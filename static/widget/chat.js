@@ -190,7 +190,7 @@
         /* connection */
         var ws = null;
         var live = false;           /* caught up; events now come live */
-        var storeDown = false;      /* welcome said the store is away */
+        var storeDown = false;      /* the worker has lost its store */
         var everLive = false;
         var slow = false;           /* the first connect is taking a while */
         var tooLong = false;
@@ -354,6 +354,8 @@
             case 'welcome':
                 storeDown = msg.store === false;
                 refreshStatus();
+                /* another tab may have been given a token meanwhile */
+                token = load(TOKEN_KEY, token);
                 sendJson({ type: 'hello', token: token || undefined,
                            after: lastSeq || undefined });
                 break;
@@ -388,6 +390,16 @@
 
             case 'nack':
                 nacked();
+                break;
+
+            case 'status':
+                /* the worker lost or got back its store */
+                storeDown = msg.store === false;
+                if (!storeDown) {
+                    nackAttempt = 0;
+                    retryNow();
+                }
+                refreshStatus();
                 break;
 
             case 'typing':
@@ -594,6 +606,11 @@
             clearTimeout(ackTimer);
             ackTimer = 0;
             list = outbox.all();
+            if (!list.length && nackAttempt) {
+                /* what was refused went out from another tab */
+                nackAttempt = 0;
+                refreshStatus();
+            }
             list.forEach(showPending);
             list.forEach(sendItem);
         }
@@ -627,11 +644,16 @@
             held = true;
             clearTimeout(ackTimer);
             ackTimer = 0;
-            retryTimer = setTimeout(function () {
-                retryTimer = 0;
-                held = false;
-                flush();
-            }, max / 2 + Math.random() * max / 2);
+            retryTimer = setTimeout(retryNow,
+                                    max / 2 + Math.random() * max / 2);
+        }
+
+        /* nackAttempt stays: only an ack says the store takes messages */
+        function retryNow() {
+            clearTimeout(retryTimer);
+            retryTimer = 0;
+            held = false;
+            flush();
         }
 
         /* a message the server will never take: keep it out of the outbox */

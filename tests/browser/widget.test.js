@@ -185,22 +185,23 @@ describe('visitor widget', () => {
 
             const button = launcher(page);
             const panel = dialog(page);
-            const close = page.getByRole('button', { name: 'Close chat' });
+            const input = panel.getByRole('textbox', { name: 'Message' });
 
             assert.equal(await button.getAttribute('aria-expanded'), 'true');
             assert.equal(await button.getAttribute('aria-controls'),
                          await panel.getAttribute('id'));
-            assert.ok(await isFocused(close), 'focus did not move to dialog');
+            assert.ok(await isFocused(input),
+                      'focus did not move to the message box');
 
             await panel.getByText('No messages yet').waitFor();
             assert.equal(
                 await panel.getByRole('heading', { name: TITLE }).count(), 1);
-
-            const input = panel.getByRole('textbox', { name: 'Message' });
-
-            assert.equal(await input.isDisabled(), true);
+            assert.equal(await panel.getByRole('log').count(), 1);
+            assert.equal(await panel.getByRole('button', { name: 'Close chat' })
+                .count(), 1);
+            assert.equal(await input.isEditable(), true);
             assert.equal(await panel.getByRole('button', { name: 'Send' })
-                .isDisabled(), true);
+                .isEnabled(), true);
 
             await page.screenshot({ path: artifactPath('open-panel.png'),
                                     animations: 'disabled' });
@@ -248,9 +249,21 @@ describe('visitor widget', () => {
 
             await page.keyboard.press('Enter');
             await dialog(page).waitFor({ state: 'visible' });
+
+            /* focus is in the message box: type, Enter sends */
+            assert.ok(await isFocused(
+                dialog(page).getByRole('textbox', { name: 'Message' })));
+            await page.keyboard.type('Typed with the keyboard');
+            await page.keyboard.press('Enter');
+            await dialog(page).getByRole('log')
+                .getByText('Typed with the keyboard', { exact: true })
+                .waitFor();
+
+            /* back to the close button, which closes */
+            await page.keyboard.press('Shift+Tab');
+            await page.keyboard.press('Shift+Tab');
             assert.ok(await isFocused(
                 page.getByRole('button', { name: 'Close chat' })));
-
             await page.keyboard.press('Enter');
             await dialog(page).waitFor({ state: 'hidden' });
             assert.ok(await isFocused(launcher(page)));

@@ -160,8 +160,9 @@ http {
 `;
 }
 
-async function startRedis(dir) {
-    const port = await freePort();
+/* on port, when given: a restart takes the place of the one stopped */
+async function startRedis(dir, port) {
+    port = port || await freePort();
     const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
     const child = spawn(REDIS, [
         '--port', String(port), '--bind', '127.0.0.1',
@@ -191,13 +192,20 @@ async function startRedis(dir) {
     return {
         port,
         pid: child.pid,
-        async stop() {
+
+        /* save: write the data to DIR/dump.rdb first, for a restart */
+        async stop({ save } = {}) {
             if (exited) {
                 return;
             }
             const gone = new Promise((resolve) => child.once('exit', resolve));
 
-            process.kill(child.pid, 'SIGTERM');
+            if (save) {
+                await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port),
+                                      'SHUTDOWN', 'SAVE']);
+            } else {
+                process.kill(child.pid, 'SIGTERM');
+            }
             await Promise.race([gone, delay(STOP_TIMEOUT_MS)]);
             if (!exited) {
                 process.kill(child.pid, 'SIGKILL');
@@ -292,7 +300,7 @@ async function startNginx(dir, redisPort) {
 
 async function startStack() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-help-browser-'));
-    const redis = await startRedis(dir);
+    let redis = await startRedis(dir);
     let nginx;
 
     try {
@@ -305,8 +313,11 @@ async function startStack() {
 
     return {
         dir,
-        redis,
         nginx,
+
+        get redis() {
+            return redis;
+        },
         baseUrl: `http://127.0.0.1:${nginx.port}`,
 
         async stop() {
@@ -339,8 +350,20 @@ async function startStack() {
             return nginx.reload();
         },
 
+        /*
+         * Redis goes away (its data saved) and comes back on the same
+         * port, as after a crash or a restart of the store.
+         */
+        async redisDown() {
+            await redis.stop({ save: true });
+        },
+
+        async redisUp() {
+            redis = await startRedis(dir, redis.port);
+        },
+
         /* one redis-cli command against our redis; resolves its stdout */
-        async redis(...args) {
+        async redisCli(...args) {
             const res = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p',
                                               String(redis.port), '--raw',
                                               ...args]);
