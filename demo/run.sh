@@ -27,6 +27,12 @@ done
 
 rm -rf "$dir"
 mkdir -p "$dir/tmp"
+chmod 755 "$dir"
+
+# a demo agent; in production: htpasswd -B (apache2-utils) or mkpasswd
+echo "maria:{PLAIN}demo" > "$dir/agents"
+chmod 644 "$dir/agents"
+head -c 32 /dev/urandom > "$dir/secret"
 sed -e "s|@MODULE@|$module|g" -e "s|@DIR@|$dir|g" -e "s|@REPO@|$repo|g" \
     -e "s|@PORT@|$port|g" -e "s|@REDIS_PORT@|$redis_port|g" \
     "$repo/demo/nginx.conf.in" > "$dir/nginx.conf"
@@ -72,7 +78,8 @@ cat << MSG
     Shop:          http://127.0.0.1:$port/
     Product page:  http://127.0.0.1:$port/product.html
     Cart:          http://127.0.0.1:$port/cart.html
-    Widget loader: http://127.0.0.1:$port/live-help/widget/loader.js
+    Agent page:    http://127.0.0.1:$port/live-help/agent/
+                   (user maria, password demo)
 
     Logs: $dir/error.log
     Press Ctrl-C to stop.

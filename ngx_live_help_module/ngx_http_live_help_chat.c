@@ -562,10 +562,17 @@ ngx_live_help_chat_typing(ngx_live_help_session_t *s,
         conv.len = s->id_len;
     }
 
-    ev = json_pack("{s:s, s:s, s:b}", "kind", "typing",
-                   "from", s->ws->role == NGX_LIVE_HELP_AGENT
-                           ? "agent" : "visitor",
-                   "on", m->on);
+    if (s->ws->role == NGX_LIVE_HELP_AGENT) {
+        /* "Maria is typing", before her first message too */
+        ev = json_pack("{s:s, s:s, s:s%, s:b}", "kind", "typing",
+                       "from", "agent", "author", s->ws->user.data,
+                       s->ws->user.len, "on", m->on);
+
+    } else {
+        ev = json_pack("{s:s, s:s, s:b}", "kind", "typing",
+                       "from", "visitor", "on", m->on);
+    }
+
     if (ev == NULL) {
         return NGX_ERROR;
     }

@@ -221,6 +221,14 @@ subtest 'typing_is_ephemeral' => sub {
     is($t->{conversation}, $conv, 'agent sees the visitor typing');
     ok($t->{event}{on}, 'typing on');
     is($redis->command('EXISTS', "lh:c:$conv:log"), 0, 'nothing stored');
+
+    $agent->send_json({ type => 'typing', conversation => $conv,
+                        on => JSON::PP::true });
+    my $at;
+    do { $at = next_of($v, 'typing') } until $at->{event}{from} ne 'visitor';
+    is($at->{event}{from}, 'agent', 'the visitor sees the agent typing');
+    is($at->{event}{author}, 'maria', 'with the agent\'s name');
+    is($redis->command('EXISTS', "lh:c:$conv:log"), 0, 'still nothing stored');
     $_->close for $v, $agent;
 };
 
