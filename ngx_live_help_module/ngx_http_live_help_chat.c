@@ -36,6 +36,8 @@ static ngx_int_t ngx_live_help_chat_history(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_chat_history_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
+static ngx_int_t ngx_live_help_chat_list(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_chat_list_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
 
@@ -147,6 +149,9 @@ ngx_live_help_chat_message(ngx_live_help_ws_t *ws, u_char *data, size_t len)
         } else if (m.type == NGX_LIVE_HELP_MSG_TYPING) {
             rc = ngx_live_help_chat_typing(s, &m);
 
+        } else if (m.type == NGX_LIVE_HELP_MSG_LIST) {
+            rc = ngx_live_help_chat_list(s, &m);
+
         } else {
             rc = ngx_live_help_chat_history(s, &m);
         }
@@ -216,11 +221,6 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
     ngx_live_help_conv_t  *conv;
     ngx_http_live_help_main_conf_t  *lmcf;
 
-    static const char  *list_argv[] = {
-        "ZREVRANGE", "lh:convs", "0", "99", "WITHSCORES"
-    };
-    static size_t       list_len[] = { 9, 8, 1, 2, 10 };
-
     lmcf = ngx_live_help_conf;
 
     if (s->ws->role == NGX_LIVE_HELP_AGENT) {
@@ -244,18 +244,7 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
             }
         }
 
-        if (ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                     ngx_live_help_chat_list_reply,
-                                     ngx_live_help_req_new(s, 0), 5,
-                                     list_argv, list_len)
-            != NGX_OK)
-        {
-            return ngx_live_help_send_error(s->ws, "unavailable",
-                                            "the store is not reachable",
-                                            NULL);
-        }
-
-        return NGX_OK;
+        return ngx_live_help_chat_list(s, m);
     }
 
     tok = m->token;
@@ -724,6 +713,38 @@ ngx_live_help_chat_history_reply(ngx_live_help_redis_t *rd,
 
     (void) ngx_live_help_ws_send(s->ws, msg);
     ngx_live_help_msg_release(msg);
+}
+
+
+/* the 100 conversations active last, for agents */
+
+static ngx_int_t
+ngx_live_help_chat_list(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    ngx_live_help_req_t  *req;
+
+    static const char  *argv[] = {
+        "ZREVRANGE", "lh:convs", "0", "99", "WITHSCORES"
+    };
+    static size_t       argl[] = { 9, 8, 1, 2, 10 };
+
+    req = ngx_live_help_req_new(s, 0);
+    if (req == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_live_help_redis_argv(&ngx_live_help_cmd,
+                                 ngx_live_help_chat_list_reply, req, 5, argv,
+                                 argl)
+        != NGX_OK)
+    {
+        ngx_live_help_req_done(req);
+        return ngx_live_help_send_error(s->ws, "unavailable",
+                                        "the store is not reachable", m->id);
+    }
+
+    return NGX_OK;
 }
 
 

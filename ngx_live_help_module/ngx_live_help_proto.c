@@ -155,6 +155,10 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
         return m->type = NGX_LIVE_HELP_MSG_HISTORY;
     }
 
+    if (strcmp(type, "conversations") == 0 && agent) {
+        return m->type = NGX_LIVE_HELP_MSG_LIST;
+    }
+
     return ngx_live_help_proto_bad(m, "unknown_type",
                                    "this message type is not known");
 }

@@ -22,6 +22,7 @@
 #define NGX_LIVE_HELP_MSG_MESSAGE    3
 #define NGX_LIVE_HELP_MSG_TYPING     4
 #define NGX_LIVE_HELP_MSG_HISTORY    5
+#define NGX_LIVE_HELP_MSG_LIST       6
 
 
 typedef struct {

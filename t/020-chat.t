@@ -211,6 +211,21 @@ subtest 'resume_gets_exactly_the_gap_then_live_events' => sub {
     $_->close for $v2, $v3, $agent;
 };
 
+subtest 'agent_can_ask_for_the_list_again' => sub {
+    my ($v, $session) = visitor($a);
+    wait_live($v);
+    $v->send_json({ type => 'message', cid => 'l1', text => 'list me' });
+    next_of($v, 'ack');
+    my ($agent) = agent($a);
+    $agent->send_json({ type => 'conversations', id => 3 });
+    my $list = next_of($agent, 'conversations');
+    is($list->{items}[0]{conversation}, $session->{conversation},
+        'the newest conversation comes first');
+    $v->send_json({ type => 'conversations' });
+    is(next_of($v, 'error')->{code}, 'unknown_type', 'not for visitors');
+    $_->close for $v, $agent;
+};
+
 subtest 'typing_is_ephemeral' => sub {
     my ($agent) = agent($a);
     my ($v, $session) = visitor($a);

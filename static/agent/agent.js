@@ -338,13 +338,15 @@
             break;
 
         case 'resync':
-            /* live events may have been missed: ask the logs again */
+            /* live events may have been missed: ask the logs again, and
+               the list, for conversations that began meanwhile */
             convs.forEach(function (c) {
                 if (c.loaded && c.syncFrom === undefined) {
                     c.syncFrom = c.lastSeq;
                 }
             });
             catchUp();
+            sendJson({ type: 'conversations' });
             break;
 
         case 'error':

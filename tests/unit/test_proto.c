@@ -82,6 +82,10 @@ valid_messages_decode_with_their_fields(void **state)
                             1, &m),
                      NGX_LIVE_HELP_MSG_HISTORY);
     ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"conversations\"}", 1, &m),
+                     NGX_LIVE_HELP_MSG_LIST);
+    ngx_live_help_proto_free(&m);
 }
 
 
@@ -100,6 +104,7 @@ bad_messages_get_the_right_error_code(void **state)
     expect_bad("{}", 0, "bad_message");
     expect_bad("{\"type\":7}", 0, "bad_message");
     expect_bad("{\"type\":\"fly\"}", 0, "unknown_type");
+    expect_bad("{\"type\":\"conversations\"}", 0, "unknown_type");
     expect_bad("{\"type\":\"history\",\"conversation\":\"v1\"}", 0,
                "unknown_type");
     expect_bad("{\"type\":\"message\",\"text\":\"x\"}", 0, "bad_cid");
