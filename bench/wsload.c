@@ -35,7 +35,8 @@
  *
  * Every result is one line of key=value pairs on stdout. With --watch
  * PID,PID,... the utime+stime of those processes over each step is
- * reported (server_cpu_ms) and divided by the messages delivered.
+ * reported (server_cpu_ms) and divided by the messages delivered; --redis
+ * PID adds one more, reported on its own as well (redis_cpu_ms).
  */
 
 #define _GNU_SOURCE
@@ -1094,11 +1095,12 @@ send_message(pair_t *p, int warm)
 
 static int      nwatch;
 static int      watch[64];
+static int      redis_pid;
 static long     clk_tck;
 
 
 static int64_t
-watched_cpu_ticks(void)
+cpu_ticks_of(int *pids, int npids)
 {
     char     fn[64], buf[1024], *p;
     int64_t  sum = 0;
@@ -1107,8 +1109,8 @@ watched_cpu_ticks(void)
     int      i;
     size_t   n;
 
-    for (i = 0; i < nwatch; i++) {
-        snprintf(fn, sizeof(fn), "/proc/%d/stat", watch[i]);
+    for (i = 0; i < npids; i++) {
+        snprintf(fn, sizeof(fn), "/proc/%d/stat", pids[i]);
         f = fopen(fn, "r");
         if (f == NULL) {
             continue;
@@ -1132,6 +1134,47 @@ watched_cpu_ticks(void)
     }
 
     return sum;
+}
+
+
+static int64_t
+watched_cpu_ticks(void)
+{
+    return cpu_ticks_of(watch, nwatch)
+           + (redis_pid ? cpu_ticks_of(&redis_pid, 1) : 0);
+}
+
+
+static int64_t
+redis_cpu_ticks(void)
+{
+    return redis_pid ? cpu_ticks_of(&redis_pid, 1) : 0;
+}
+
+
+/* busy time of the whole machine (all cores, every namespace), in ticks */
+
+static int64_t
+machine_busy_ticks(void)
+{
+    unsigned long long  v[8] = { 0 };
+    FILE               *f;
+
+    f = fopen("/proc/stat", "r");
+    if (f == NULL) {
+        return 0;
+    }
+
+    /* cpu user nice system idle iowait irq softirq steal */
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+               &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+    {
+        v[0] = v[1] = v[2] = v[5] = v[6] = v[7] = 0;
+    }
+
+    fclose(f);
+
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 }
 
 
@@ -1197,6 +1240,7 @@ static void
 run_step(const char *kind, double arg, double secs)
 {
     int64_t   now, next_due, lag_ns, cpu0, cpu1, self0, self1, drain_end;
+    int64_t   rcpu0, rcpu1, busy0, busy1, others;
     uint64_t  k = 0, acks0, nacks0, errs0;
     double    rate = arg, dur;
     int       i, w;
@@ -1213,7 +1257,9 @@ run_step(const char *kind, double arg, double secs)
         pairs[i].inflight = 0;
     }
 
+    busy0 = machine_busy_ticks();
     cpu0 = watched_cpu_ticks();
+    rcpu0 = redis_cpu_ticks();
     self0 = self_cpu_us();
     step_start = now_ns();
     step_end = step_start + (int64_t) (secs * 1e9);
@@ -1255,7 +1301,14 @@ run_step(const char *kind, double arg, double secs)
 
     now = now_ns();
     cpu1 = watched_cpu_ticks();
+    rcpu1 = redis_cpu_ticks();
     self1 = self_cpu_us();
+    busy1 = machine_busy_ticks();
+
+    /* CPU that neither the servers nor this client used: other work on
+     * the machine, which disturbs the numbers */
+    others = (busy1 - busy0) * 1000 / clk_tck - (cpu1 - cpu0) * 1000 / clk_tck
+             - (self1 - self0) / 1000;
     step_active = 0;
 
     qsort(lat, nlat, sizeof(int64_t), cmp64);
@@ -1268,7 +1321,9 @@ run_step(const char *kind, double arg, double secs)
            " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f"
            " send_lag_p99_ms=%.3f send_lag_max_ms=%.3f"
            " server_cpu_ms=%.0f server_cpu_us_per_msg=%.1f"
+           " redis_cpu_ms=%.0f redis_cpu_us_per_msg=%.1f"
            " client_cpu_ms=%.0f client_cpu_us_per_msg=%.1f"
+           " others_cpu_ms=%lld"
            " wall_with_drain_s=%.2f acks=%llu nacks=%llu errors=%llu"
            " stale=%llu\n",
            tag, kind, arg, dur, npairs,
@@ -1280,9 +1335,11 @@ run_step(const char *kind, double arg, double secs)
            pct(lag, nlag, 0.99), nlag ? lag[nlag - 1] / 1e6 : -1,
            (cpu1 - cpu0) * 1000.0 / clk_tck,
            step_recv ? (cpu1 - cpu0) * 1e6 / clk_tck / step_recv : -1,
+           (rcpu1 - rcpu0) * 1000.0 / clk_tck,
+           step_recv ? (rcpu1 - rcpu0) * 1e6 / clk_tck / step_recv : -1,
            (self1 - self0) / 1000.0,
            step_recv ? (double) (self1 - self0) / step_recv : -1,
-           (now - step_start) / 1e9,
+           (long long) others, (now - step_start) / 1e9,
            (unsigned long long) (c_acks - acks0),
            (unsigned long long) (c_nacks - nacks0),
            (unsigned long long) (c_errors_msg - errs0),
@@ -1314,7 +1371,7 @@ usage(void)
     fprintf(stderr,
         "usage: wsload idle|pairs --port P [--proto lh|nchan] [--host H]\n"
         "         [--path /live-help/ws] [--src IP,IP,...] [--conc 256]\n"
-        "         [--tag NAME] [--watch PID,PID,...]\n"
+        "         [--tag NAME] [--watch PID,PID,...] [--redis PID]\n"
         "       idle:  --count N\n"
         "       pairs: --pairs P [--cross] [--payload 100]\n"
         "              [--steps open:RATE:SECS,closed:WINDOW:SECS,...]\n");
@@ -1378,6 +1435,8 @@ main(int argc, char **argv)
             tag = v;
         } else if (strcmp(o, "--watch") == 0) {
             watch_opt = strdup(v);
+        } else if (strcmp(o, "--redis") == 0) {
+            redis_pid = atoi(v);
         } else if (strcmp(o, "--setup-timeout") == 0) {
             setup_timeout = atoi(v);
         } else {
