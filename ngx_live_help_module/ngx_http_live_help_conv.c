@@ -31,6 +31,8 @@ static ngx_live_help_msg_t *ngx_live_help_event_msg(ngx_str_t *cid,
 static ngx_int_t ngx_live_help_seq_after(ngx_live_help_seq_t *a,
     ngx_live_help_seq_t *b);
 static void ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd);
+static void ngx_live_help_retry(ngx_event_t *ev);
+static void ngx_live_help_catch_up_all(void);
 static void ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd);
 static void ngx_live_help_store_status(ngx_uint_t up);
 static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
@@ -43,6 +45,7 @@ ngx_live_help_redis_t            ngx_live_help_sub;
 ngx_queue_t                      ngx_live_help_agents;
 ngx_uint_t                       ngx_live_help_agents_state;
 
+static ngx_event_t               ngx_live_help_retry_timer;
 static ngx_rbtree_t              ngx_live_help_convs;
 static ngx_rbtree_node_t         ngx_live_help_convs_sentinel;
 static ngx_queue_t               ngx_live_help_all_convs;
@@ -75,6 +78,10 @@ ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
 
     ngx_live_help_presence_init(cycle->log);
 
+    ngx_live_help_retry_timer.handler = ngx_live_help_retry;
+    ngx_live_help_retry_timer.log = cycle->log;
+    ngx_live_help_retry_timer.cancelable = 1;
+
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
     ngx_live_help_cmd.lost_handler = ngx_live_help_cmd_lost;
     ngx_live_help_sub.ready_handler = ngx_live_help_sub_ready;
@@ -102,6 +109,10 @@ ngx_live_help_chat_exit_process(void)
     }
 
     ngx_live_help_presence_exit();
+
+    if (ngx_live_help_retry_timer.timer_set) {
+        ngx_del_timer(&ngx_live_help_retry_timer);
+    }
     ngx_live_help_redis_exit(&ngx_live_help_sub);
     ngx_live_help_redis_exit(&ngx_live_help_cmd);
 }
@@ -191,7 +202,15 @@ ngx_live_help_chat_sync_reply(ngx_live_help_redis_t *rd, redisReply *reply,
     s->syncing = 0;
 
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        /* retried when the command connection is back */
+        /*
+         * Retried when the command connection is back, or soon if it is
+         * still up: a Redis loading its data answers "-LOADING".
+         */
+        if (reply && !ngx_live_help_retry_timer.timer_set) {
+            ngx_add_timer(&ngx_live_help_retry_timer,
+                          NGX_LIVE_HELP_RETRY_SYNC);
+        }
+
         return;
     }
 
@@ -693,13 +712,28 @@ ngx_live_help_seq_after(ngx_live_help_seq_t *a, ngx_live_help_seq_t *b)
 static void
 ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd)
 {
+    ngx_live_help_store_status(1);
+    ngx_live_help_catch_up_all();
+}
+
+
+static void
+ngx_live_help_retry(ngx_event_t *ev)
+{
+    if (ngx_live_help_cmd.ready) {
+        ngx_live_help_catch_up_all();
+    }
+}
+
+
+/* catch-ups that failed, while the connection was down or Redis loading */
+
+static void
+ngx_live_help_catch_up_all(void)
+{
     ngx_queue_t              *q, *sq;
     ngx_live_help_conv_t     *conv;
     ngx_live_help_session_t  *s;
-
-    ngx_live_help_store_status(1);
-
-    /* catch-ups that failed while the connection was down */
 
     for (q = ngx_queue_head(&ngx_live_help_all_convs);
          q != ngx_queue_sentinel(&ngx_live_help_all_convs);

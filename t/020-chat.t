@@ -226,6 +226,25 @@ subtest 'agent_can_ask_for_the_list_again' => sub {
     $_->close for $v, $agent;
 };
 
+subtest 'catch_up_refused_by_redis_is_retried' => sub {
+    my ($v, $session) = visitor($a);
+    wait_live($v);
+    my $conv = $session->{conversation};
+    $v->close;
+
+    # XRANGE now fails with an error reply, the connection staying up (as
+    # with "-LOADING" from a Redis reading its data after a restart)
+    $redis->command('SET', "lh:c:$conv:log", 'not a stream');
+    my ($v2) = visitor($a, token => $session->{token});
+    my $early = eval { $v2->recv_json(timeout => 1) };
+    ok(!$early || $early->{type} ne 'live', 'not live while refused');
+
+    $redis->command('DEL', "lh:c:$conv:log");
+    is(next_of($v2, 'live')->{conversation}, $conv,
+        'live once Redis answers again');
+    $v2->close;
+};
+
 subtest 'typing_is_ephemeral' => sub {
     my ($agent) = agent($a);
     my ($v, $session) = visitor($a);
