@@ -7,6 +7,8 @@
 #   bench/inject-callgrind.sh [requests (500)]
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
 repo=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-500}
 module=${LIVE_HELP_MODULE:-$repo/build/ngx_http_live_help_module.so}
@@ -17,19 +19,9 @@ trap 'rm -rf "$dir"' EXIT
 command -v valgrind >/dev/null || { echo "bench: apt-get install valgrind" >&2; exit 1; }
 
 mkdir -p "$dir/html" "$dir/tmp"
-{
-    echo '<!DOCTYPE html><html><head><title>Bench</title></head><body>'
-    for i in $(seq 1 400); do
-        echo "<div class=\"item\"><a href=\"/p/$i\">Product $i</a> <span>\$$i.99</span></div>"
-    done
-    echo '</body></html>'
-} > "$dir/html/index.html"
+bench_page "$dir/html/index.html"
 
-port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
-}
-p1=$(port); p2=$(port); p3=$(port)
+p1=$(free_port); p2=$(free_port); p3=$(free_port)
 
 cat > "$dir/nginx.conf" << CONF
 load_module $module;
@@ -56,7 +48,7 @@ http {
     server {
         listen 127.0.0.1:$p3;
         location / {
-            sub_filter '</body>' '<script src="/live-help/widget/loader.js?v=0" data-live-help-title="Live Help" async></script></body>';
+            $SUB_FILTER
         }
     }
 }

@@ -8,6 +8,8 @@
 #   bench/inject.sh [seconds per run (10)] [rounds (3)] [connections (50)]
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
 repo=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-10}
 rounds=${2:-3}
@@ -19,20 +21,8 @@ chmod 755 "$dir"
 command -v wrk >/dev/null || { echo "bench: apt-get install wrk" >&2; exit 1; }
 [ -f "$module" ] || { echo "bench: run make first" >&2; exit 1; }
 
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
-}
-
-# a page of ~30 KB of ordinary markup, many tags, </body> at the end
 mkdir -p "$dir/html" "$dir/tmp"
-{
-    echo '<!DOCTYPE html><html><head><title>Bench</title></head><body>'
-    for i in $(seq 1 400); do
-        echo "<div class=\"item\"><a href=\"/p/$i\">Product $i</a> <span>\$$i.99</span></div>"
-    done
-    echo '</body></html>'
-} > "$dir/html/index.html"
+bench_page "$dir/html/index.html"
 
 p1=$(free_port); p2=$(free_port); p3=$(free_port)
 
@@ -62,7 +52,7 @@ http {
     server {
         listen 127.0.0.1:$p3;
         location / {
-            sub_filter '</body>' '<script src="/live-help/widget/loader.js?v=0" data-live-help-title="Live Help" async></script></body>';
+            $SUB_FILTER
         }
     }
 }
