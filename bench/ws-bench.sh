@@ -20,7 +20,11 @@
 # nchan_message_buffer_length), QUIET_WAIT (120 s to wait for an idle
 # machine first), PHASE_QUIET_WAIT (30 s, the same before each phase),
 # KEEP=1 (keep the temporary directory), RESULTS=FILE (copy the raw
-# result lines there).
+# result lines there), PHASES ("idle latency max large": which to run).
+#
+# Before and after a change, in one run: BASELINE_MODULE=old.so with
+# SERVERS="lh lh-base" runs the built module as "lh" and old.so as
+# "lh-base", with the same configuration; the table then compares the two.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +55,8 @@ LAT_ROUNDS=${LAT_ROUNDS:-$d_max_rounds}
 QUIET_WAIT=${QUIET_WAIT:-$d_quiet}
 PHASE_QUIET_WAIT=${PHASE_QUIET_WAIT:-$((d_quiet / 4))}
 PAYLOAD=${PAYLOAD:-100}
+PHASES=${PHASES:-idle latency max large}
+BASELINE_MODULE=${BASELINE_MODULE:-}
 PER_CLIENT=12500            # sockets per client process (open-file limit)
 
 say() { echo "ws-bench: $*" >&2; }
@@ -210,9 +216,13 @@ start_nginx() {
     port=$(free_port)
     listen="listen 127.0.0.1:$port backlog=4096${reuse:+ reuseport};"
 
-    if [ "$server" = lh ]; then
+    if [ "$server" = lh ] || [ "$server" = lh-base ]; then
         head -c 32 /dev/urandom > "$d/secret"
-        load="load_module $module;"
+        if [ "$server" = lh-base ]; then
+            load="load_module $BASELINE_MODULE;"
+        else
+            load="load_module $module;"
+        fi
         http="live_help_redis 127.0.0.1:$redis_port;
     live_help_secret_file $d/secret;"
         loc="location /live-help/ { live_help_endpoint; }"
@@ -424,8 +434,11 @@ done
 
 # every phase on a fresh nginx and Redis: a server may still work on the
 # sockets of a previous phase long after they closed
+phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
+
 net=1
 for server in $SERVERS; do
+    phase idle || break
     start_redis "$server"
     start_nginx "$server" 2 ""
     idle_phase "$server" "$IDLE_SMALL" 2 "$net"
@@ -437,6 +450,7 @@ done
 # LAT_ROUNDS times and keep, per server and rate, the round with the lowest
 # p99 (the least disturbed one)
 for round in $(seq "$LAT_ROUNDS"); do
+    phase latency || break
     for server in $SERVERS; do
         start_redis "$server"
         start_nginx "$server" 2 ""
@@ -449,6 +463,7 @@ done
 # the most messages/s depends on how much CPU is free: alternate the
 # servers MAX_ROUNDS times and keep each one's best round
 for round in $(seq "$MAX_ROUNDS"); do
+    phase max || break
     for server in $SERVERS; do
         start_redis "$server"
         start_nginx "$server" 2 ""
@@ -459,6 +474,7 @@ for round in $(seq "$MAX_ROUNDS"); do
 done
 
 for server in $SERVERS; do
+    phase large || break
     start_redis "$server"
     start_nginx "$server" "$large_workers" reuseport
     idle_phase "$server" "$IDLE_LARGE" "$large_workers" "$net"
@@ -473,7 +489,9 @@ record "end load=$(cut -d' ' -f1-3 /proc/loadavg)"
 # ----------------------------------------------------------------- table
 
 perl -e '
-    my ($file, $small, $large, $maxpairs, @rates) = @ARGV;
+    my ($file, $small, $large, $maxpairs, $servers, @rates) = @ARGV;
+    my ($other) = grep { $_ ne "lh" } split " ", $servers;
+    $other //= "nchan";
     my (%v, $start, $end);
     open my $fh, "<", $file or die "$file: $!";
     while (<$fh>) {
@@ -535,9 +553,9 @@ perl -e '
       ["client CPU per msg at max (us)", "max.client_cpu_us_per_msg", "", 1],
       ["lost at max", "max.lost", "0", 0];
     my @s = sort keys %v;
-    my ($a, $b) = ("lh", "nchan");
+    my ($a, $b) = ("lh", $other);
     print "\n$start\n$end\n\n";
-    print "| metric | target | live_help | nchan | nchan / live_help |\n";
+    print "| metric | target | live_help | $b | $b / live_help |\n";
     print "| --- | --- | --- | --- | --- |\n";
     for my $row (@rows) {
         my ($name, $k, $t, $d, $k2) = @$row;
@@ -566,7 +584,7 @@ perl -e '
         . ", " . ($v{$_}{"maxpairs.pairs_cross"} // "-") . "/" . ($v{$_}{"maxpairs.conns"} // 0) / 2 } @s), "\n";
     print "[error]/[crit]/[alert] lines in the error logs: ", join("; ", map {
         "$_: " . ($v{$_}{logbad} // 0) . " while serving, " . ($v{$_}{logstop} // 0) . " while stopping" } @s), "\n";
-' "$results" "$IDLE_SMALL" "$IDLE_LARGE" "$MAX_PAIRS" $LAT_RATES
+' "$results" "$IDLE_SMALL" "$IDLE_LARGE" "$MAX_PAIRS" "$SERVERS" $LAT_RATES
 
 echo
 echo "raw results:"

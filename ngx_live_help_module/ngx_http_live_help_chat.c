@@ -30,14 +30,16 @@ static ngx_int_t ngx_live_help_chat_eval(ngx_live_help_req_t *req,
     ngx_uint_t eval);
 static void ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
+static void ngx_live_help_chat_store_next(ngx_live_help_session_t *s);
+static void ngx_live_help_chat_store_failed(ngx_live_help_session_t *s);
+static ngx_int_t ngx_live_help_chat_nack(ngx_live_help_session_t *s,
+    u_char *cid, size_t len);
 static ngx_int_t ngx_live_help_chat_typing(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_chat_history(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_chat_history_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
-static ngx_int_t ngx_live_help_chat_list(ngx_live_help_session_t *s,
-    ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_chat_list_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
 
@@ -71,6 +73,7 @@ ngx_live_help_chat_open(ngx_live_help_ws_t *ws)
 
     s->ws = ws;
     ngx_queue_init(&s->requests);
+    ngx_queue_init(&s->stores);
     ws->data = s;
 
     /* "worker" lets tests and operators see where a socket landed */
@@ -150,7 +153,7 @@ ngx_live_help_chat_message(ngx_live_help_ws_t *ws, u_char *data, size_t len)
             rc = ngx_live_help_chat_typing(s, &m);
 
         } else if (m.type == NGX_LIVE_HELP_MSG_LIST) {
-            rc = ngx_live_help_chat_list(s, &m);
+            rc = ngx_live_help_chat_list(s, m.id);
 
         } else {
             rc = ngx_live_help_chat_history(s, &m);
@@ -174,6 +177,17 @@ ngx_live_help_chat_close(ngx_live_help_ws_t *ws)
 
     if (s == NULL) {
         return;
+    }
+
+    /* messages not yet sent to Redis go; the one in Redis stays */
+    while (!ngx_queue_empty(&s->stores)) {
+        q = ngx_queue_head(&s->stores);
+        req = ngx_queue_data(q, ngx_live_help_req_t, store);
+        ngx_queue_remove(q);
+
+        if (!req->sent) {
+            ngx_live_help_req_done(req);
+        }
     }
 
     /* replies still to come find no socket */
@@ -229,6 +243,17 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
         ngx_queue_insert_tail(&ngx_live_help_agents, &s->link);
         ngx_live_help_presence_join(s);
 
+        if (ngx_live_help_agents_state == NGX_LIVE_HELP_SUBSCRIBED) {
+            return ngx_live_help_chat_list(s, m->id);
+        }
+
+        /*
+         * What the list and the agent's catch-up read must not miss what
+         * is announced before the worker is subscribed: the list goes when
+         * the PSUBSCRIBE is confirmed.
+         */
+        s->wants_list = 1;
+
         if (ngx_live_help_agents_state == NGX_LIVE_HELP_UNSUBSCRIBED
             && ngx_live_help_sub.ready)
         {
@@ -244,7 +269,7 @@ ngx_live_help_chat_hello(ngx_live_help_session_t *s,
             }
         }
 
-        return ngx_live_help_chat_list(s, m);
+        return NGX_OK;
     }
 
     tok = m->token;
@@ -343,9 +368,10 @@ ngx_live_help_chat_append(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m)
 {
     u_char               *p;
-    size_t                n, event_len;
+    size_t                n, event_len, cid_len;
     json_t               *ev;
     ngx_str_t             conv;
+    ngx_queue_t          *q;
     const char           *text, *cid, *c;
     ngx_live_help_req_t  *req;
 
@@ -353,6 +379,32 @@ ngx_live_help_chat_append(ngx_live_help_session_t *s,
     text = m->text;
     n = m->text_len;
     cid = m->cid;
+    cid_len = ngx_strlen(cid);
+
+    for (q = ngx_queue_head(&s->stores);
+         q != ngx_queue_sentinel(&s->stores);
+         q = ngx_queue_next(q))
+    {
+        req = ngx_queue_data(q, ngx_live_help_req_t, store);
+
+        if (req->cid.len == cid_len
+            && ngx_strncmp(req->cid.data, cid, cid_len) == 0)
+        {
+            /* sent again before its answer: that answer is for both */
+            return NGX_OK;
+        }
+    }
+
+    if (s->held_len) {
+        if (cid_len != s->held_len
+            || ngx_strncmp(cid, s->held, cid_len) != 0)
+        {
+            /* stored after the held one, or not at all */
+            return ngx_live_help_chat_nack(s, (u_char *) cid, cid_len);
+        }
+
+        s->held_len = 0;
+    }
 
     if (s->ws->role == NGX_LIVE_HELP_AGENT) {
         c = m->conversation;
@@ -378,7 +430,19 @@ ngx_live_help_chat_append(ngx_live_help_session_t *s,
 
     event_len = json_dumpb(ev, NULL, 0, JSON_COMPACT);
 
-    req = ngx_live_help_req_new(s, conv.len + ngx_strlen(cid) + event_len);
+    if (!ngx_live_help_cmd.ready
+        || (!ngx_queue_empty(&s->stores)
+            && s->stores_size + event_len > NGX_LIVE_HELP_STORE_QUEUE))
+    {
+        /* not stored, not acknowledged: the client's outbox sends again */
+        json_decref(ev);
+        s->held_len = cid_len;
+        ngx_memcpy(s->held, cid, cid_len);
+
+        return ngx_live_help_chat_nack(s, (u_char *) cid, cid_len);
+    }
+
+    req = ngx_live_help_req_new(s, conv.len + cid_len + event_len);
     if (req == NULL) {
         json_decref(ev);
         return NGX_ERROR;
@@ -389,29 +453,104 @@ ngx_live_help_chat_append(ngx_live_help_session_t *s,
     req->conv.len = conv.len;
     p = ngx_cpymem(p, conv.data, conv.len);
     req->cid.data = p;
-    req->cid.len = ngx_strlen(cid);
-    p = ngx_cpymem(p, cid, req->cid.len);
+    req->cid.len = cid_len;
+    p = ngx_cpymem(p, cid, cid_len);
     req->event.data = p;
     req->event.len = json_dumpb(ev, (char *) p, event_len, JSON_COMPACT);
+    req->size = event_len;
 
     json_decref(ev);
 
-    if (ngx_live_help_chat_eval(req, 0) != NGX_OK) {
-        ngx_live_help_req_done(req);
+    ngx_queue_insert_tail(&s->stores, &req->store);
+    s->stores_size += req->size;
 
-        /* not stored, not acknowledged: the client's outbox sends again */
-        ev = json_pack("{s:s, s:s, s:s}", "type", "nack", "cid", cid,
-                       "code", "unavailable");
-        if (ev == NULL) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_live_help_send_json(s->ws, ev);
-        json_decref(ev);
-        return n;
+    if (ngx_queue_head(&s->stores) == &req->store) {
+        ngx_live_help_chat_store_next(s);
     }
 
     return NGX_OK;
+}
+
+
+/* one message of a socket in Redis at a time: the head of its queue */
+
+static void
+ngx_live_help_chat_store_next(ngx_live_help_session_t *s)
+{
+    ngx_live_help_req_t  *req;
+
+    if (ngx_queue_empty(&s->stores)) {
+        return;
+    }
+
+    req = ngx_queue_data(ngx_queue_head(&s->stores), ngx_live_help_req_t,
+                         store);
+
+    if (ngx_live_help_chat_eval(req, 0) != NGX_OK) {
+        ngx_live_help_chat_store_failed(s);
+        return;
+    }
+
+    req->sent = 1;
+}
+
+
+/*
+ * The head was not stored: it and everything behind it is nacked, and the
+ * socket holds later messages until the head comes again, so that nothing
+ * sent after it can be stored before it.
+ */
+
+static void
+ngx_live_help_chat_store_failed(ngx_live_help_session_t *s)
+{
+    ngx_queue_t          *q;
+    ngx_live_help_req_t  *req;
+
+    if (!ngx_queue_empty(&s->stores)) {
+        /* the oldest of all that were refused */
+        req = ngx_queue_data(ngx_queue_head(&s->stores), ngx_live_help_req_t,
+                             store);
+        s->held_len = req->cid.len;
+        ngx_memcpy(s->held, req->cid.data, req->cid.len);
+    }
+
+    while (!ngx_queue_empty(&s->stores)) {
+        q = ngx_queue_head(&s->stores);
+        req = ngx_queue_data(q, ngx_live_help_req_t, store);
+        ngx_queue_remove(q);
+        s->stores_size -= req->size;
+
+        (void) ngx_live_help_chat_nack(s, req->cid.data, req->cid.len);
+
+        if (req->sent) {
+            /* its answer is still to come, to nobody */
+            ngx_queue_remove(&req->link);
+            req->session = NULL;
+
+        } else {
+            ngx_live_help_req_done(req);
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_live_help_chat_nack(ngx_live_help_session_t *s, u_char *cid, size_t len)
+{
+    json_t     *j;
+    ngx_int_t   rc;
+
+    j = json_pack("{s:s, s:s%, s:s}", "type", "nack", "cid", cid, len,
+                  "code", "unavailable");
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_live_help_send_json(s->ws, j);
+    json_decref(j);
+
+    return rc;
 }
 
 
@@ -489,7 +628,15 @@ ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd, redisReply *reply,
     if (reply && reply->type == REDIS_REPLY_ERROR && !req->eval
         && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0)
     {
-        /* the first use on this server: send the script itself */
+        /*
+         * The script cache was emptied (SCRIPT FLUSH, or another server
+         * behind the same address): the script itself goes, still the
+         * only message of this socket in Redis, so still in order.
+         */
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "live_help: redis has no script cached (NOSCRIPT), "
+                      "sending it whole");
+
         if (ngx_live_help_chat_eval(req, 1) == NGX_OK) {
             return;
         }
@@ -500,23 +647,26 @@ ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd, redisReply *reply,
         return;
     }
 
-    if (reply && reply->type == REDIS_REPLY_STRING) {
-        j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
-                      "cid", req->cid.data, req->cid.len,
-                      "conversation", req->conv.data, req->conv.len,
-                      "seq", reply->str, (size_t) reply->len);
-
-    } else {
+    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
         if (reply && reply->type == REDIS_REPLY_ERROR) {
             ngx_log_error(NGX_LOG_ERR, s->ws->connection->log, 0,
                           "live_help: storing a message failed: %s",
                           reply->str);
         }
 
-        j = json_pack("{s:s, s:s%, s:s}", "type", "nack",
-                      "cid", req->cid.data, req->cid.len,
-                      "code", "unavailable");
+        /* still the head: the others are behind it */
+        req->sent = 0;
+        ngx_live_help_chat_store_failed(s);
+        return;
     }
+
+    ngx_queue_remove(&req->store);
+    s->stores_size -= req->size;
+
+    j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
+                  "cid", req->cid.data, req->cid.len,
+                  "conversation", req->conv.data, req->conv.len,
+                  "seq", reply->str, (size_t) reply->len);
 
     ngx_live_help_req_done(req);
 
@@ -524,6 +674,8 @@ ngx_live_help_chat_append_reply(ngx_live_help_redis_t *rd, redisReply *reply,
         (void) ngx_live_help_send_json(s->ws, j);
         json_decref(j);
     }
+
+    ngx_live_help_chat_store_next(s);
 }
 
 
@@ -718,9 +870,8 @@ ngx_live_help_chat_history_reply(ngx_live_help_redis_t *rd,
 
 /* the 100 conversations active last, for agents */
 
-static ngx_int_t
-ngx_live_help_chat_list(ngx_live_help_session_t *s,
-    ngx_live_help_proto_msg_t *m)
+ngx_int_t
+ngx_live_help_chat_list(ngx_live_help_session_t *s, json_t *id)
 {
     ngx_live_help_req_t  *req;
 
@@ -741,7 +892,7 @@ ngx_live_help_chat_list(ngx_live_help_session_t *s,
     {
         ngx_live_help_req_done(req);
         return ngx_live_help_send_error(s->ws, "unavailable",
-                                        "the store is not reachable", m->id);
+                                        "the store is not reachable", id);
     }
 
     return NGX_OK;

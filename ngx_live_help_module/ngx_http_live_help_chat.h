@@ -26,6 +26,9 @@
 #define NGX_LIVE_HELP_CHANNEL        "lh:c:"
 #define NGX_LIVE_HELP_RETRY_SYNC     500
 
+/* bytes of messages a socket may have waiting to be stored */
+#define NGX_LIVE_HELP_STORE_QUEUE    (1024 * 1024)
+
 #define NGX_LIVE_HELP_UNSUBSCRIBED   0
 #define NGX_LIVE_HELP_SUBSCRIBING    1
 #define NGX_LIVE_HELP_SUBSCRIBED     2
@@ -53,6 +56,18 @@ typedef struct {
     ngx_live_help_conv_t       *conv;      /* a visitor's conversation */
     ngx_queue_t                 link;      /* conv->sessions or agents */
     ngx_queue_t                 requests;
+
+    /*
+     * Messages to store, in the order they came; only the head is in
+     * Redis.  After a nack, later messages are refused until the nacked
+     * one ("held") comes again: a sender's messages are stored in the
+     * order it sent them, whatever Redis answered in between.
+     */
+    ngx_queue_t                 stores;
+    size_t                      stores_size;
+    size_t                      held_len;
+    u_char                      held[NGX_LIVE_HELP_ID_MAX];
+
     ngx_live_help_seq_t         last;
     size_t                      id_len;
     u_char                      id[NGX_LIVE_HELP_ID_MAX];
@@ -64,13 +79,17 @@ typedef struct {
     unsigned                    syncing:1;
     unsigned                    dirty:1;
     unsigned                    told_live:1;
+    unsigned                    wants_list:1;  /* an agent, until subscribed */
 } ngx_live_help_session_t;
 
 
 typedef struct {
     ngx_queue_t                 link;      /* session->requests */
+    ngx_queue_t                 store;     /* session->stores */
     ngx_live_help_session_t    *session;   /* NULL when the socket went */
+    size_t                      size;
     ngx_uint_t                  eval;      /* retried with EVAL */
+    ngx_uint_t                  sent;      /* in Redis */
     ngx_str_t                   conv;
     ngx_str_t                   cid;
     ngx_str_t                   event;
@@ -99,6 +118,7 @@ void ngx_live_help_req_done(ngx_live_help_req_t *req);
 ngx_int_t ngx_live_help_send_json(ngx_live_help_ws_t *ws, json_t *j);
 ngx_int_t ngx_live_help_send_error(ngx_live_help_ws_t *ws, const char *code,
     const char *text, json_t *id);
+ngx_int_t ngx_live_help_chat_list(ngx_live_help_session_t *s, json_t *id);
 
 
 void ngx_live_help_presence_init(ngx_log_t *log);

@@ -37,6 +37,7 @@ static void ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd);
 static void ngx_live_help_store_status(ngx_uint_t up);
 static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
 static void ngx_live_help_sub_lost(ngx_live_help_redis_t *rd);
+static void ngx_live_help_agents_subscribed(void);
 
 
 ngx_http_live_help_main_conf_t  *ngx_live_help_conf;
@@ -46,6 +47,8 @@ ngx_queue_t                      ngx_live_help_agents;
 ngx_uint_t                       ngx_live_help_agents_state;
 
 static ngx_event_t               ngx_live_help_retry_timer;
+static ngx_uint_t                ngx_live_help_store_up;
+static ngx_str_t                 ngx_live_help_scripts[1];
 static ngx_rbtree_t              ngx_live_help_convs;
 static ngx_rbtree_node_t         ngx_live_help_convs_sentinel;
 static ngx_queue_t               ngx_live_help_all_convs;
@@ -81,6 +84,13 @@ ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
     ngx_live_help_retry_timer.handler = ngx_live_help_retry;
     ngx_live_help_retry_timer.log = cycle->log;
     ngx_live_help_retry_timer.cancelable = 1;
+
+    /* ready once the script is loaded and Redis takes writes */
+    ngx_live_help_scripts[0].data = (u_char *) ngx_live_help_append_lua;
+    ngx_live_help_scripts[0].len = ngx_strlen(ngx_live_help_append_lua);
+    ngx_live_help_cmd.scripts = ngx_live_help_scripts;
+    ngx_live_help_cmd.nscripts = 1;
+    ngx_live_help_cmd.writes = 1;
 
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
     ngx_live_help_cmd.lost_handler = ngx_live_help_cmd_lost;
@@ -422,7 +432,7 @@ ngx_live_help_sub_message(redisAsyncContext *ac, void *r, void *privdata)
     }
 
     if (ngx_strcmp(kind, "psubscribe") == 0) {
-        ngx_live_help_agents_state = NGX_LIVE_HELP_SUBSCRIBED;
+        ngx_live_help_agents_subscribed();
         return;
     }
 
@@ -768,7 +778,8 @@ ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd)
 
 /*
  * Clients show "reconnecting" while messages cannot be stored, and send
- * their outbox again when the store is back.
+ * their outbox again when the store is back: "true" only once Redis took
+ * the script and takes writes, so that a send then succeeds.
  */
 
 static void
@@ -778,6 +789,12 @@ ngx_live_help_store_status(ngx_uint_t up)
 
     static u_char  down[] = "{\"type\":\"status\",\"store\":false}";
     static u_char  back[] = "{\"type\":\"status\",\"store\":true}";
+
+    if (ngx_live_help_store_up == up) {
+        return;
+    }
+
+    ngx_live_help_store_up = up;
 
     msg = ngx_live_help_msg_alloc(up ? sizeof(back) - 1 : sizeof(down) - 1,
                                   ngx_cycle->log);
@@ -829,14 +846,14 @@ ngx_live_help_sub_ready(ngx_live_help_redis_t *rd)
 
 /*
  * Announcements may have been missed: every socket catches up from the log
- * once the subscriptions are back.
+ * once its subscription is confirmed again, not before, or what is stored
+ * in between would be in neither.
  */
 
 
 static void
 ngx_live_help_sub_lost(ngx_live_help_redis_t *rd)
 {
-    json_t                   *j;
     ngx_queue_t              *q, *next, *sq;
     ngx_live_help_conv_t     *conv;
     ngx_live_help_session_t  *s;
@@ -866,7 +883,25 @@ ngx_live_help_sub_lost(ngx_live_help_redis_t *rd)
         }
     }
 
+    /* agents are told to catch up when PSUBSCRIBE is confirmed again */
     ngx_live_help_agents_state = NGX_LIVE_HELP_UNSUBSCRIBED;
+}
+
+
+/*
+ * Every event announced from now on reaches this worker's agents: those
+ * waiting for their list get it, and those that were live before the
+ * subscription went are told to ask the logs after what they have.
+ */
+
+static void
+ngx_live_help_agents_subscribed(void)
+{
+    json_t                   *j;
+    ngx_queue_t              *q, *next;
+    ngx_live_help_session_t  *s;
+
+    ngx_live_help_agents_state = NGX_LIVE_HELP_SUBSCRIBED;
 
     j = json_pack("{s:s}", "type", "resync");
     if (j == NULL) {
@@ -875,10 +910,18 @@ ngx_live_help_sub_lost(ngx_live_help_redis_t *rd)
 
     for (q = ngx_queue_head(&ngx_live_help_agents);
          q != ngx_queue_sentinel(&ngx_live_help_agents);
-         q = ngx_queue_next(q))
+         q = next)
     {
+        next = ngx_queue_next(q);
         s = ngx_queue_data(q, ngx_live_help_session_t, link);
-        (void) ngx_live_help_send_json(s->ws, j);
+
+        if (s->wants_list) {
+            s->wants_list = 0;
+            (void) ngx_live_help_chat_list(s, NULL);
+
+        } else {
+            (void) ngx_live_help_send_json(s->ws, j);
+        }
     }
 
     json_decref(j);

@@ -20,6 +20,8 @@
 #define NGX_LIVE_HELP_REDIS_REPLY_TIMEOUT    5000
 #define NGX_LIVE_HELP_REDIS_BACKOFF_MIN      100
 #define NGX_LIVE_HELP_REDIS_BACKOFF_MAX      5000
+#define NGX_LIVE_HELP_REDIS_PROBE_MIN        100
+#define NGX_LIVE_HELP_REDIS_PROBE_MAX        1000
 
 
 typedef struct {
@@ -47,6 +49,16 @@ static void ngx_live_help_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_live_help_redis_setup_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
+static ngx_int_t ngx_live_help_redis_command(ngx_live_help_redis_t *rd,
+    ngx_live_help_redis_reply_pt handler, void *data, int argc,
+    const char **argv, const size_t *argvlen);
+static void ngx_live_help_redis_probe(ngx_live_help_redis_t *rd);
+static void ngx_live_help_redis_probe_timer(ngx_event_t *ev);
+static void ngx_live_help_redis_probe_reply(ngx_live_help_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_live_help_redis_probe_again(ngx_live_help_redis_t *rd);
+static void ngx_live_help_redis_check(ngx_live_help_redis_t *rd,
+    redisReply *reply);
 
 
 ngx_int_t
@@ -63,6 +75,12 @@ ngx_live_help_redis_init(ngx_live_help_redis_t *rd,
     rd->timer.log = log;
     rd->timer.cancelable = 1;
 
+    rd->probe_backoff = NGX_LIVE_HELP_REDIS_PROBE_MIN;
+    rd->probe_timer.handler = ngx_live_help_redis_probe_timer;
+    rd->probe_timer.data = rd;
+    rd->probe_timer.log = log;
+    rd->probe_timer.cancelable = 1;
+
     ngx_live_help_redis_connect(rd);
 
     return NGX_OK;
@@ -78,8 +96,13 @@ ngx_live_help_redis_exit(ngx_live_help_redis_t *rd)
         ngx_del_timer(&rd->timer);
     }
 
+    if (rd->probe_timer.timer_set) {
+        ngx_del_timer(&rd->probe_timer);
+    }
+
     if (rd->ac) {
-        /* pending handlers are called with no reply */
+        /* pending handlers are called with no reply, and send nothing */
+        rd->ready = 0;
         redisAsyncFree(rd->ac);
     }
 }
@@ -187,6 +210,7 @@ ngx_live_help_redis_timer(ngx_event_t *ev)
                   "live_help: redis %s connection to \"%V\" timed out, "
                   "reconnecting", rd->name, &rd->conf->redis->url);
 
+    rd->ready = 0;
     redisAsyncFree(rd->ac);
 
     if (rd->ac == NULL && !rd->timer.timer_set) {
@@ -224,7 +248,7 @@ ngx_live_help_redis_connected(const redisAsyncContext *ac, int status)
                   rd->name, &rd->conf->redis->url);
 
     rd->backoff = NGX_LIVE_HELP_REDIS_BACKOFF_MIN;
-    rd->ready = 1;
+    rd->connected = 1;
 
     /* pipelined ahead of everything else */
 
@@ -234,8 +258,9 @@ ngx_live_help_redis_connected(const redisAsyncContext *ac, int status)
         argv[1] = (const char *) rd->conf->redis_password.data;
         len[1] = rd->conf->redis_password.len;
 
-        (void) ngx_live_help_redis_argv(rd, ngx_live_help_redis_setup_reply,
-                                        "AUTH", 2, argv, len);
+        (void) ngx_live_help_redis_command(rd,
+                                           ngx_live_help_redis_setup_reply,
+                                           "AUTH", 2, argv, len);
     }
 
     if (rd->conf->redis_db > 0) {
@@ -245,12 +270,203 @@ ngx_live_help_redis_connected(const redisAsyncContext *ac, int status)
         len[1] = ngx_sprintf((u_char *) db, "%i", rd->conf->redis_db)
                  - (u_char *) db;
 
-        (void) ngx_live_help_redis_argv(rd, ngx_live_help_redis_setup_reply,
-                                        "SELECT", 2, argv, len);
+        (void) ngx_live_help_redis_command(rd,
+                                           ngx_live_help_redis_setup_reply,
+                                           "SELECT", 2, argv, len);
     }
+
+    if (rd->writes) {
+        rd->probe_backoff = NGX_LIVE_HELP_REDIS_PROBE_MIN;
+        rd->told_refusal = 0;
+        ngx_live_help_redis_probe(rd);
+        return;
+    }
+
+    rd->ready = 1;
 
     if (rd->ready_handler) {
         rd->ready_handler(rd);
+    }
+}
+
+
+/*
+ * SCRIPT LOAD of every script, then ROLE: both refused with LOADING while
+ * Redis loads its data, and a replica takes no writes.  Pipelined behind
+ * AUTH and SELECT; a Redis that does not answer at all times out as any
+ * command does, and the connection is made again.
+ */
+
+static void
+ngx_live_help_redis_probe(ngx_live_help_redis_t *rd)
+{
+    size_t       len[3];
+    ngx_uint_t   i;
+    const char  *argv[3];
+
+    rd->probing = 0;
+    rd->probe_failed = 0;
+
+    for (i = 0; i < rd->nscripts; i++) {
+        argv[0] = "SCRIPT";
+        len[0] = 6;
+        argv[1] = "LOAD";
+        len[1] = 4;
+        argv[2] = (const char *) rd->scripts[i].data;
+        len[2] = rd->scripts[i].len;
+
+        if (ngx_live_help_redis_command(rd, ngx_live_help_redis_probe_reply,
+                                        "SCRIPT LOAD", 3, argv, len)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+
+        rd->probing++;
+    }
+
+    argv[0] = "ROLE";
+    len[0] = 4;
+
+    if (ngx_live_help_redis_command(rd, ngx_live_help_redis_probe_reply,
+                                    "ROLE", 1, argv, len)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    rd->probing++;
+
+    return;
+
+failed:
+
+    rd->probe_failed = 1;
+
+    if (rd->probing == 0) {
+        ngx_live_help_redis_probe_again(rd);
+    }
+}
+
+
+static void
+ngx_live_help_redis_probe_reply(ngx_live_help_redis_t *rd, redisReply *reply,
+    void *data)
+{
+    const char  *what, *why;
+
+    if (reply == NULL || !rd->connected) {
+        /* the connection went: it is probed again when it is back */
+        return;
+    }
+
+    what = data;
+    why = NULL;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        why = reply->str;
+
+    } else if (ngx_strcmp(what, "ROLE") == 0
+               && (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+                   || reply->element[0]->type != REDIS_REPLY_STRING
+                   || ngx_strcmp(reply->element[0]->str, "master") != 0))
+    {
+        why = "a replica takes no writes";
+    }
+
+    if (why) {
+        rd->probe_failed = 1;
+
+        if (!rd->told_refusal) {
+            rd->told_refusal = 1;
+            ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                          "live_help: redis %s connection to \"%V\" "
+                          "waits: %s answered \"%s\"",
+                          rd->name, &rd->conf->redis->url, what, why);
+        }
+    }
+
+    if (rd->probing == 0 || --rd->probing) {
+        return;
+    }
+
+    if (rd->probe_failed) {
+        ngx_live_help_redis_probe_again(rd);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                  "live_help: redis %s connection to \"%V\" is ready",
+                  rd->name, &rd->conf->redis->url);
+
+    rd->ready = 1;
+    rd->told_refusal = 0;
+    rd->probe_backoff = NGX_LIVE_HELP_REDIS_PROBE_MIN;
+
+    if (rd->ready_handler) {
+        rd->ready_handler(rd);
+    }
+}
+
+
+static void
+ngx_live_help_redis_probe_again(ngx_live_help_redis_t *rd)
+{
+    if (rd->exiting || ngx_exiting || ngx_terminate || ngx_quit
+        || rd->probe_timer.timer_set)
+    {
+        return;
+    }
+
+    ngx_add_timer(&rd->probe_timer, rd->probe_backoff);
+
+    rd->probe_backoff = ngx_min(rd->probe_backoff * 2,
+                                NGX_LIVE_HELP_REDIS_PROBE_MAX);
+}
+
+
+static void
+ngx_live_help_redis_probe_timer(ngx_event_t *ev)
+{
+    ngx_live_help_redis_t  *rd;
+
+    rd = ev->data;
+
+    if (rd->connected && !rd->ready && rd->probing == 0) {
+        ngx_live_help_redis_probe(rd);
+    }
+}
+
+
+/*
+ * Answers that say this Redis takes no writes for now: everything sent
+ * after this is refused at once, and the connection is probed again, so
+ * that "ready" keeps meaning that a write succeeds.
+ */
+
+static void
+ngx_live_help_redis_check(ngx_live_help_redis_t *rd, redisReply *reply)
+{
+    if (!rd->ready || !rd->writes || reply == NULL
+        || reply->type != REDIS_REPLY_ERROR
+        || (ngx_strncmp(reply->str, "LOADING", 7) != 0
+            && ngx_strncmp(reply->str, "READONLY", 8) != 0
+            && ngx_strncmp(reply->str, "MASTERDOWN", 10) != 0
+            && ngx_strncmp(reply->str, "NOAUTH", 6) != 0))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                  "live_help: redis %s connection to \"%V\" is not ready: "
+                  "\"%s\"", rd->name, &rd->conf->redis->url, reply->str);
+
+    rd->ready = 0;
+    rd->told_refusal = 1;
+    ngx_live_help_redis_probe_again(rd);
+
+    if (rd->lost_handler) {
+        rd->lost_handler(rd);
     }
 }
 
@@ -284,11 +500,17 @@ ngx_live_help_redis_disconnected(const redisAsyncContext *ac, int status)
                   status == REDIS_OK ? "" : ac->errstr);
 
     rd->ac = NULL;
+    rd->connected = 0;
     rd->ready = 0;
     rd->pending = 0;
+    rd->probing = 0;
 
     if (rd->timer.timer_set) {
         ngx_del_timer(&rd->timer);
+    }
+
+    if (rd->probe_timer.timer_set) {
+        ngx_del_timer(&rd->probe_timer);
     }
 
     ngx_live_help_redis_retry(rd);
@@ -304,9 +526,25 @@ ngx_live_help_redis_argv(ngx_live_help_redis_t *rd,
     ngx_live_help_redis_reply_pt handler, void *data, int argc,
     const char **argv, const size_t *argvlen)
 {
+    if (!rd->ready) {
+        return NGX_ERROR;
+    }
+
+    return ngx_live_help_redis_command(rd, handler, data, argc, argv,
+                                       argvlen);
+}
+
+
+/* also before the connection is ready: the setup and the probe */
+
+static ngx_int_t
+ngx_live_help_redis_command(ngx_live_help_redis_t *rd,
+    ngx_live_help_redis_reply_pt handler, void *data, int argc,
+    const char **argv, const size_t *argvlen)
+{
     ngx_live_help_redis_cmd_t  *cmd;
 
-    if (!rd->ready) {
+    if (!rd->connected) {
         return NGX_ERROR;
     }
 
@@ -349,7 +587,7 @@ ngx_live_help_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         rd->pending--;
     }
 
-    if (rd->ac == ac && rd->ready) {
+    if (rd->ac == ac && rd->connected) {
         if (rd->pending == 0) {
             if (rd->timer.timer_set) {
                 ngx_del_timer(&rd->timer);
@@ -358,6 +596,10 @@ ngx_live_help_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         } else {
             ngx_add_timer(&rd->timer, NGX_LIVE_HELP_REDIS_REPLY_TIMEOUT);
         }
+    }
+
+    if (rd->ac == ac) {
+        ngx_live_help_redis_check(rd, r);
     }
 
     if (cmd->handler) {
@@ -399,6 +641,7 @@ ngx_live_help_redis_read(ngx_event_t *rev)
     if (c->close) {
         /* worker_shutdown_timeout: every connection goes */
         rd->exiting = 1;
+        rd->ready = 0;
         redisAsyncFree(rd->ac);
         return;
     }
@@ -501,5 +744,6 @@ ngx_live_help_redis_cleanup(void *privdata)
 
     rd->connection = NULL;
     rd->ac = NULL;
+    rd->connected = 0;
     rd->ready = 0;
 }

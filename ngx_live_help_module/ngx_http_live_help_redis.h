@@ -31,19 +31,38 @@ struct ngx_live_help_redis_s {
     redisAsyncContext                *ac;
     ngx_connection_t                 *connection;
     ngx_event_t                       timer;
+    ngx_event_t                       probe_timer;
     ngx_log_t                        *log;
     ngx_http_live_help_main_conf_t   *conf;
     const char                       *name;
 
     ngx_msec_t                        backoff;
+    ngx_msec_t                        probe_backoff;
     ngx_uint_t                        pending;
 
-    /* told when the connection is ready, and when it is lost */
+    /*
+     * A connection that writes is ready only when Redis has loaded these
+     * scripts and says it is a master: a TCP connect alone is not enough
+     * (Redis loading its data, or hung, accepts connections too).
+     */
+    ngx_str_t                        *scripts;
+    ngx_uint_t                        nscripts;
+    ngx_uint_t                        probing;   /* replies still to come */
+
+    /*
+     * told when the connection is ready, and when it stops being so: lost,
+     * or an answer such as LOADING or READONLY says that this Redis takes
+     * no writes now (the connection is then probed again)
+     */
     ngx_live_help_redis_event_pt      ready_handler;
     ngx_live_help_redis_event_pt      lost_handler;
     void                             *data;
 
+    unsigned                          connected:1;
     unsigned                          ready:1;
+    unsigned                          writes:1;     /* probe before ready */
+    unsigned                          probe_failed:1;
+    unsigned                          told_refusal:1;
     unsigned                          exiting:1;
 };
 

@@ -253,10 +253,9 @@
         }
         /* what comes after the last event we have must be asked for */
         convs.forEach(function (c) {
-            if (c.loaded && c.syncFrom === undefined) {
-                c.syncFrom = c.lastSeq;
-            }
+            markSync(c);
             c.loading = false;
+            c.again = false;
         });
         refreshStatus();
         scheduleReconnect();
@@ -331,6 +330,10 @@
             storeDown = msg.store === false;
             if (!storeDown) {
                 nackAttempt = 0;
+                if (!live) {
+                    /* the list was refused while the store was away */
+                    sendJson({ type: 'conversations' });
+                }
                 retryNow();
                 catchUp();
             }
@@ -339,12 +342,11 @@
 
         case 'resync':
             /* live events may have been missed: ask the logs again, and
-               the list, for conversations that began meanwhile */
-            convs.forEach(function (c) {
-                if (c.loaded && c.syncFrom === undefined) {
-                    c.syncFrom = c.lastSeq;
-                }
-            });
+               the list, for conversations that began meanwhile.  The
+               server says this once it is subscribed again, so what is
+               announced from now on comes live, and the rest is in the
+               logs after the last event we have now. */
+            convs.forEach(markSync);
             catchUp();
             sendJson({ type: 'conversations' });
             break;
@@ -397,7 +399,8 @@
             lastSeq: null,
             loaded: false,          /* the whole log has been fetched */
             loading: false,
-            syncFrom: undefined,    /* catch up after this seq */
+            again: false,           /* catch up once the answer is in */
+            syncFrom: undefined,    /* catch up after this seq (null: all) */
             unread: 0,
             preview: '',
             typing: false,
@@ -564,8 +567,20 @@
         sortList();
     }
 
+    /* a log read or being read may miss what came after: read on */
+    function markSync(c) {
+        if ((c.loaded || c.loading) && c.syncFrom === undefined) {
+            c.syncFrom = c.lastSeq;
+        }
+    }
+
     function history(c, after) {
-        if (c.loading || !live) {
+        if (c.loading) {
+            /* the answer on its way may have been read before the gap */
+            c.again = true;
+            return;
+        }
+        if (!live) {
             return;
         }
         c.loading = true;
@@ -593,6 +608,13 @@
         }
 
         c.loaded = true;
+        if (c.again) {
+            c.again = false;
+            if (c.syncFrom !== undefined) {
+                history(c, c.syncFrom);
+                return;
+            }
+        }
         c.syncFrom = undefined;
         if (c === current) {
             logEl.removeAttribute('aria-busy');
@@ -661,7 +683,9 @@
         var n = logEl.lastElementChild;
 
         if (node.seq !== null) {
-            while (n && (n === node || n.seq === null
+            /* after every stored message before it; the "Loading" and
+               "No messages" rows and pending ones stay below */
+            while (n && (n === node || typeof n.seq !== 'string'
                          || cmpSeq(n.seq, node.seq) > 0))
             {
                 if (n !== node) {
