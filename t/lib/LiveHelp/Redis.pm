@@ -5,6 +5,11 @@ package LiveHelp::Redis;
 #
 #   my $redis = LiveHelp::Redis->start;
 #   $redis->port; $redis->command('PUBLISH', 'ch', 'x'); $redis->stop;
+#
+# start returns once PING is answered with PONG; with ready => 'any' once
+# it is answered at all (a Redis loading its data answers "-LOADING").
+# ping returns what PING got: 'PONG', an error's first word ('LOADING'),
+# or undef when nothing answered.
 
 use strict;
 use warnings;
@@ -44,8 +49,9 @@ sub start {
         wait_until("redis-server to answer PING on port $self->{port}",
             sub {
                 die "redis-server exited\n" if waitpid($pid, WNOHANG) == $pid;
-                my $r = eval { $self->command('PING') };
-                return defined $r && $r eq 'PONG';
+                my $r = $self->ping;
+                return defined $r
+                    && ($r eq 'PONG' || ($args{ready} // '') eq 'any');
             });
         1;
     } or do {
@@ -71,6 +77,17 @@ sub _encode {
 # array refs). An error reply dies.
 sub command {
     my ($self, @args) = @_;
+    return $self->command_sent(@args)->();
+}
+
+# The same in two halves: sends the command and returns a sub that waits
+# for the reply and returns it, so that a test can act meanwhile.
+#
+#   my $reply = $redis->command_sent('SCRIPT', 'FLUSH');
+#   ...                                  # while Redis runs it
+#   is($reply->(), 'OK');
+sub command_sent {
+    my ($self, @args) = @_;
     my $sock = IO::Socket::INET->new(
         PeerAddr => '127.0.0.1',
         PeerPort => $self->{port},
@@ -79,6 +96,11 @@ sub command {
     ) or die "cannot connect to redis on $self->{port}: $!\n";
     $sock->autoflush(1);
     print {$sock} _encode(@args);
+    return sub { _reply($sock, @args) };
+}
+
+sub _reply {
+    my ($sock, @args) = @_;
     $sock->blocking(0);
 
     my $buf = '';
@@ -95,6 +117,14 @@ sub command {
     close $sock;
     die "redis error: $reply->{error}\n" if ref $reply eq 'HASH';
     return $reply;
+}
+
+sub ping {
+    my ($self) = @_;
+    my $r = eval { $self->command('PING') };
+    return $r if defined $r;
+    return $1 if $@ =~ /^redis error: (\S+)/;
+    return undef;
 }
 
 # Parses one RESP value at $$pos; returns [value] or undef if incomplete.

@@ -222,6 +222,14 @@ sub _parse {
     };
 }
 
+# Whether a whole frame is buffered already (recv_frame returns it without
+# reading).
+sub frame_buffered {
+    my ($self) = @_;
+    my $copy = $self->{buf};
+    return defined _parse(\$copy);
+}
+
 # The next text message (answering pings on the way), decoded.
 sub recv_json {
     my ($self, %o) = @_;

@@ -106,6 +106,109 @@ function talk(port, line) {
     });
 }
 
+/*
+ * One RESP reply parsed from buf at offset: [value, next offset], or null
+ * while it is incomplete. Errors come back as Error objects, nil as null.
+ */
+function parseReply(buf, at) {
+    const eol = buf.indexOf('\r\n', at);
+
+    if (eol < 0) {
+        return null;
+    }
+
+    const kind = String.fromCharCode(buf[at]);
+    const line = buf.toString('utf8', at + 1, eol);
+    let next = eol + 2;
+
+    switch (kind) {
+    case '+':
+        return [line, next];
+    case '-':
+        return [new Error(line), next];
+    case ':':
+        return [Number(line), next];
+    case '$': {
+        const len = Number(line);
+
+        if (len < 0) {
+            return [null, next];
+        }
+        if (buf.length < next + len + 2) {
+            return null;
+        }
+        return [buf.toString('utf8', next, next + len), next + len + 2];
+    }
+    case '*': {
+        const n = Number(line);
+        const items = [];
+
+        if (n < 0) {
+            return [null, next];
+        }
+        for (let i = 0; i < n; i++) {
+            const item = parseReply(buf, next);
+
+            if (item === null) {
+                return null;
+            }
+            items.push(item[0]);
+            next = item[1];
+        }
+        return [items, next];
+    }
+    default:
+        throw new Error(`redis sent an unknown reply type ${kind}`);
+    }
+}
+
+/*
+ * Sends one command on a connection of its own and resolves its parsed
+ * reply; a Redis error rejects. Quicker than redis-cli, for polling.
+ */
+function sendCommand(port, args) {
+    return new Promise((resolve, reject) => {
+        const sock = net.connect({ host: '127.0.0.1', port });
+        let buf = Buffer.alloc(0);
+
+        sock.setTimeout(START_TIMEOUT_MS);
+        sock.on('connect', () => {
+            sock.write(`*${args.length}\r\n` + args.map((a) => {
+                const s = String(a);
+
+                return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+            }).join(''));
+        });
+        sock.on('data', (chunk) => {
+            let reply;
+
+            buf = Buffer.concat([buf, chunk]);
+            try {
+                reply = parseReply(buf, 0);
+            } catch (e) {
+                sock.destroy();
+                reject(e);
+                return;
+            }
+            if (reply === null) {
+                return;
+            }
+            sock.destroy();
+            if (reply[0] instanceof Error) {
+                reject(new Error(`redis ${args.join(' ')}: `
+                                 + reply[0].message));
+            } else {
+                resolve(reply[0]);
+            }
+        });
+        sock.on('timeout', () => {
+            sock.destroy();
+            reject(new Error(`redis ${args.join(' ')}: no reply`));
+        });
+        sock.on('error', reject);
+    });
+}
+
 function alive(pid) {
     try {
         process.kill(pid, 0);
@@ -206,7 +309,13 @@ async function startRedis(dir, port) {
             } else {
                 process.kill(child.pid, 'SIGTERM');
             }
-            await Promise.race([gone, delay(STOP_TIMEOUT_MS)]);
+            /* a timer left pending would hold node for its 10 s */
+            let timer;
+
+            await Promise.race([gone, new Promise((resolve) => {
+                timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+            })]);
+            clearTimeout(timer);
             if (!exited) {
                 process.kill(child.pid, 'SIGKILL');
                 await gone;
@@ -372,6 +481,14 @@ async function startStack() {
                 throw new Error(`redis-cli ${args.join(' ')}: ${res.stderr}`);
             }
             return res.stdout;
+        },
+
+        /*
+         * One command against our redis, on a connection of its own;
+         * resolves the parsed reply (strings, numbers, arrays, null).
+         */
+        redisCommand(...args) {
+            return sendCommand(redis.port, args);
         },
 
         /* after a clean run; a failed one keeps its logs for reading */
