@@ -18,6 +18,7 @@ NGX_BUILD  := $(CURDIR)/$(BUILD)/nginx
 NGX_COPY   := $(CURDIR)/$(BUILD)/nginx-src
 C_FILES    := $(wildcard ngx_live_help_module/*.[ch])
 STATIC     := $(shell find static -type f 2>/dev/null)
+SCRIPTS    := $(wildcard ngx_live_help_module/lua/*.lua)
 PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
               ngx_live_help_module/ngx_live_help_token.c \
@@ -29,7 +30,7 @@ FUZZERS    := ws_parse proto scan
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps demo test test-unit test-t test-browser install uninstall \
-        check-style clean fuzz test-asan asan-module
+        check-style check-layers clean fuzz test-asan asan-module
 
 all: $(MODULE)
 
@@ -44,10 +45,13 @@ $(NGX_BUILD)/Makefile: config
 	    > $(CURDIR)/$(BUILD)/configure.log \
 	    || { tail -20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
 
-$(MODULE): $(NGX_BUILD)/Makefile $(C_FILES) $(STATIC) \
-           ngx_live_help_module/gen_assets.pl
+$(MODULE): $(NGX_BUILD)/Makefile $(C_FILES) $(STATIC) $(SCRIPTS) \
+           ngx_live_help_module/gen_assets.pl \
+           ngx_live_help_module/gen_scripts.pl
 	perl ngx_live_help_module/gen_assets.pl static \
 	    $(NGX_BUILD)/ngx_http_live_help_assets.c
+	perl ngx_live_help_module/gen_scripts.pl ngx_live_help_module/lua \
+	    $(NGX_BUILD)/ngx_http_live_help_scripts.c
 	cd $(NGX_COPY) && $(MAKE) -f $(NGX_BUILD)/Makefile modules
 	@# a new file, not one rewritten in place: nginx running the old one
 	@# keeps its mapping (rewriting it crashes the workers with SIGBUS)
@@ -60,7 +64,8 @@ deps:
 demo: deps $(MODULE)
 	demo/run.sh
 
-test: deps $(MODULE) check-style test-unit fuzz test-t test-asan test-browser
+test: deps $(MODULE) check-style check-layers test-unit fuzz test-t test-asan \
+      test-browser
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
@@ -114,6 +119,10 @@ test-asan: asan-module
 
 test-browser: $(MODULE)
 	node --test tests/browser/
+
+# the event-side files call and include downward only, with no cycle
+check-layers: $(MODULE)
+	perl scripts/check-layers.pl $(NGX_BUILD)/addon/ngx_live_help_module
 
 check-style:
 	@bad=0; \

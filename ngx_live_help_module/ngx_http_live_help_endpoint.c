@@ -10,7 +10,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_live_help_module.h"
-#include "ngx_http_live_help_ws.h"
+#include "ngx_http_live_help_session.h"
 
 
 static ngx_live_help_asset_t *ngx_http_live_help_find_asset(ngx_str_t *path);
@@ -56,11 +56,13 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
     path.len = r->uri.len - base->len;
 
     if (path.len == 2 && ngx_strncmp(path.data, "ws", 2) == 0) {
-        return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_VISITOR);
+        return ngx_http_live_help_ws_handshake(r,
+                                               &ngx_live_help_visitor_handler);
     }
 
     if (path.len == 8 && ngx_strncmp(path.data, "agent/ws", 8) == 0) {
-        return ngx_http_live_help_ws_handshake(r, NGX_LIVE_HELP_AGENT);
+        return ngx_http_live_help_ws_handshake(r,
+                                               &ngx_live_help_agent_handler);
     }
 
     if (path.len == 0 || path.data[path.len - 1] == '/') {

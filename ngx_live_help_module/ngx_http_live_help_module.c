@@ -11,7 +11,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_module.h"
-#include "ngx_http_live_help_ws.h"
+#include "ngx_http_live_help_session.h"
 #include "ngx_live_help_scan.h"
 
 
@@ -287,14 +287,14 @@ ngx_http_live_help_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_live_help_chat_init_process(cycle, lmcf);
+    return ngx_live_help_session_init_process(cycle, lmcf);
 }
 
 
 static void
 ngx_http_live_help_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_live_help_chat_exit_process();
+    ngx_live_help_session_exit_process();
 }
 
 
@@ -656,38 +656,4 @@ ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* a request header the core does not keep in headers_in */
-
-ngx_table_elt_t *
-ngx_http_live_help_header_in(ngx_http_request_t *r, const char *name,
-    size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
 }

@@ -64,8 +64,6 @@ typedef struct {
 
 
 ngx_int_t ngx_http_live_help_filter_init(ngx_conf_t *cf);
-ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
-    const char *name, size_t len);
 ngx_int_t ngx_http_live_help_endpoint_handler(ngx_http_request_t *r);
 
 

@@ -14,7 +14,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_live_help_chat.h"
+#include "ngx_http_live_help_presence.h"
 
 
 #define NGX_LIVE_HELP_PRESENCE_TTL      90000
@@ -23,18 +23,26 @@
 
 static void ngx_live_help_presence_refresh(ngx_event_t *ev);
 static void ngx_live_help_presence_announce(void);
-static void ngx_live_help_presence_count(ngx_live_help_redis_t *rd,
+static void ngx_live_help_presence_counted(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
-static void ngx_live_help_presence_zadd(ngx_live_help_session_t *s,
+static void ngx_live_help_presence_zadd(ngx_live_help_presence_t *p,
     ngx_msec_t until);
 
 
-static ngx_event_t  ngx_live_help_presence_timer;
+static ngx_event_t                      ngx_live_help_presence_timer;
+static ngx_queue_t                      ngx_live_help_presence_here;
+static ngx_live_help_redis_t           *ngx_live_help_presence_redis;
+static ngx_live_help_presence_told_pt   ngx_live_help_presence_told;
 
 
 void
-ngx_live_help_presence_init(ngx_log_t *log)
+ngx_live_help_presence_init(ngx_live_help_redis_t *cmd,
+    ngx_live_help_presence_told_pt told, ngx_log_t *log)
 {
+    ngx_queue_init(&ngx_live_help_presence_here);
+    ngx_live_help_presence_redis = cmd;
+    ngx_live_help_presence_told = told;
+
     ngx_live_help_presence_timer.handler = ngx_live_help_presence_refresh;
     ngx_live_help_presence_timer.log = log;
     ngx_live_help_presence_timer.cancelable = 1;
@@ -62,24 +70,11 @@ ngx_live_help_now_ms(void)
 
 
 void
-ngx_live_help_presence_join(ngx_live_help_session_t *s)
+ngx_live_help_presence_join(ngx_live_help_presence_t *p)
 {
-    u_char  *p;
+    ngx_queue_insert_tail(&ngx_live_help_presence_here, &p->link);
 
-    /* "name|pid.connection": one member a socket, the name before '|' */
-
-    p = ngx_pnalloc(s->ws->connection->pool,
-                    s->ws->user.len + 1 + 2 * NGX_INT64_LEN);
-    if (p == NULL) {
-        return;
-    }
-
-    s->member.data = p;
-    s->member.len = ngx_sprintf(p, "%V|%P.%uA", &s->ws->user, ngx_pid,
-                                s->ws->connection->number)
-                    - p;
-
-    ngx_live_help_presence_zadd(s, ngx_live_help_now_ms()
+    ngx_live_help_presence_zadd(p, ngx_live_help_now_ms()
                                    + NGX_LIVE_HELP_PRESENCE_TTL);
     ngx_live_help_presence_announce();
 
@@ -91,30 +86,28 @@ ngx_live_help_presence_join(ngx_live_help_session_t *s)
 
 
 void
-ngx_live_help_presence_leave(ngx_live_help_session_t *s)
+ngx_live_help_presence_leave(ngx_live_help_presence_t *p)
 {
     size_t       argl[3];
     const char  *argv[3];
 
-    if (s->member.len == 0) {
-        return;
-    }
+    ngx_queue_remove(&p->link);
 
     argv[0] = "ZREM";
     argl[0] = 4;
     argv[1] = "lh:agents";
     argl[1] = 9;
-    argv[2] = (char *) s->member.data;
-    argl[2] = s->member.len;
+    argv[2] = (char *) p->member.data;
+    argl[2] = p->member.len;
 
-    (void) ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, 3, argv,
-                                    argl);
+    (void) ngx_live_help_redis_argv(ngx_live_help_presence_redis, NULL, NULL,
+                                    3, argv, argl);
     ngx_live_help_presence_announce();
 }
 
 
 static void
-ngx_live_help_presence_zadd(ngx_live_help_session_t *s, ngx_msec_t until)
+ngx_live_help_presence_zadd(ngx_live_help_presence_t *p, ngx_msec_t until)
 {
     u_char       score[NGX_INT64_LEN];
     size_t       argl[4];
@@ -126,11 +119,11 @@ ngx_live_help_presence_zadd(ngx_live_help_session_t *s, ngx_msec_t until)
     argl[1] = 9;
     argv[2] = (char *) score;
     argl[2] = ngx_sprintf(score, "%M", until) - score;
-    argv[3] = (char *) s->member.data;
-    argl[3] = s->member.len;
+    argv[3] = (char *) p->member.data;
+    argl[3] = p->member.len;
 
-    (void) ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, 4, argv,
-                                    argl);
+    (void) ngx_live_help_redis_argv(ngx_live_help_presence_redis, NULL, NULL,
+                                    4, argv, argl);
 }
 
 
@@ -142,20 +135,21 @@ ngx_live_help_presence_refresh(ngx_event_t *ev)
     ngx_msec_t                until;
     ngx_queue_t              *q;
     const char               *argv[4];
-    ngx_live_help_session_t  *s;
 
-    if (ngx_queue_empty(&ngx_live_help_agents)) {
+    if (ngx_queue_empty(&ngx_live_help_presence_here)) {
         return;
     }
 
     until = ngx_live_help_now_ms() + NGX_LIVE_HELP_PRESENCE_TTL;
 
-    for (q = ngx_queue_head(&ngx_live_help_agents);
-         q != ngx_queue_sentinel(&ngx_live_help_agents);
+    for (q = ngx_queue_head(&ngx_live_help_presence_here);
+         q != ngx_queue_sentinel(&ngx_live_help_presence_here);
          q = ngx_queue_next(q))
     {
-        s = ngx_queue_data(q, ngx_live_help_session_t, link);
-        ngx_live_help_presence_zadd(s, until);
+        ngx_live_help_presence_zadd(ngx_queue_data(q,
+                                                   ngx_live_help_presence_t,
+                                                   link),
+                                    until);
     }
 
     /* and the sockets of workers that died without saying so */
@@ -169,8 +163,8 @@ ngx_live_help_presence_refresh(ngx_event_t *ev)
     argv[3] = (char *) now;
     argl[3] = ngx_sprintf(now, "%M", ngx_live_help_now_ms()) - now;
 
-    (void) ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, 4, argv,
-                                    argl);
+    (void) ngx_live_help_redis_argv(ngx_live_help_presence_redis, NULL, NULL,
+                                    4, argv, argl);
 
     ngx_add_timer(ev, NGX_LIVE_HELP_PRESENCE_REFRESH);
 }
@@ -179,35 +173,26 @@ ngx_live_help_presence_refresh(ngx_event_t *ev)
 static void
 ngx_live_help_presence_announce(void)
 {
-    static const char  *argv[] = { "PUBLISH", "lh:presence", "changed" };
-    static size_t       argl[] = { 7, 11, 7 };
+    static const char  *argv[] = {
+        "PUBLISH", NGX_LIVE_HELP_PRESENCE_CHANNEL, "changed"
+    };
+    static size_t       argl[] = {
+        7, sizeof(NGX_LIVE_HELP_PRESENCE_CHANNEL) - 1, 7
+    };
 
-    (void) ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, 3, argv,
-                                    argl);
+    (void) ngx_live_help_redis_argv(ngx_live_help_presence_redis, NULL, NULL,
+                                    3, argv, argl);
 }
 
 
-/*
- * Counts the agents online and tells one session (req) or, without one,
- * every socket of the worker.
- */
+/* tells whoever asked (data), or everyone when data is NULL */
 
-void
-ngx_live_help_presence_tell(ngx_live_help_session_t *s)
+ngx_int_t
+ngx_live_help_presence_count(void *data)
 {
-    u_char                now[NGX_INT64_LEN];
-    size_t                argl[4];
-    const char           *argv[4];
-    ngx_live_help_req_t  *req;
-
-    req = NULL;
-
-    if (s) {
-        req = ngx_live_help_req_new(s, 0);
-        if (req == NULL) {
-            return;
-        }
-    }
+    u_char       now[NGX_INT64_LEN];
+    size_t       argl[4];
+    const char  *argv[4];
 
     argv[0] = "ZRANGEBYSCORE";
     argl[0] = 13;
@@ -218,41 +203,23 @@ ngx_live_help_presence_tell(ngx_live_help_session_t *s)
     argv[3] = "+inf";
     argl[3] = 4;
 
-    if (ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                 ngx_live_help_presence_count, req, 4, argv,
-                                 argl)
-        != NGX_OK && req)
-    {
-        ngx_live_help_req_done(req);
-    }
+    return ngx_live_help_redis_argv(ngx_live_help_presence_redis,
+                                    ngx_live_help_presence_counted, data, 4,
+                                    argv, argl);
 }
 
 
 static void
-ngx_live_help_presence_count(ngx_live_help_redis_t *rd, redisReply *reply,
+ngx_live_help_presence_counted(ngx_live_help_redis_t *rd, redisReply *reply,
     void *data)
 {
-    u_char                   *bar, *bar2;
-    size_t                    i, k, n;
-    ngx_live_help_msg_t      *msg;
-    ngx_live_help_req_t      *req;
-    ngx_live_help_session_t  *s;
-    redisReply               *a, *b;
-
-    req = data;
-    s = NULL;
-
-    if (req) {
-        s = req->session;
-        ngx_live_help_req_done(req);
-
-        if (s == NULL) {
-            return;
-        }
-    }
+    u_char      *bar, *bar2;
+    size_t       i, k, n;
+    redisReply  *a, *b;
 
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        return;
+        n = (ngx_uint_t) -1;
+        goto told;
     }
 
     /* distinct names: an agent may have several tabs open */
@@ -283,23 +250,8 @@ ngx_live_help_presence_count(ngx_live_help_redis_t *rd, redisReply *reply,
         }
     }
 
-    msg = ngx_live_help_msg_alloc(sizeof("{\"type\":\"presence\","
-                                         "\"agents\":}") + NGX_INT_T_LEN,
-                                  ngx_cycle->log);
-    if (msg == NULL) {
-        return;
-    }
+told:
 
-    msg->len = ngx_sprintf(msg->data, "{\"type\":\"presence\",\"agents\":%uz}",
-                           n)
-               - msg->data;
-
-    if (s) {
-        (void) ngx_live_help_ws_send(s->ws, msg);
-
-    } else {
-        ngx_live_help_ws_broadcast(msg);
-    }
-
-    ngx_live_help_msg_release(msg);
+    /* (ngx_uint_t) -1: not known */
+    ngx_live_help_presence_told(n, data);
 }

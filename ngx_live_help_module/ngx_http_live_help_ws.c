@@ -53,7 +53,8 @@ static u_char       ngx_live_help_ws_buffer[NGX_LIVE_HELP_WS_READ_SIZE];
 
 
 ngx_int_t
-ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
+ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
+    ngx_live_help_ws_handler_t *handler)
 {
     u_char                         *p;
     u_char                          sha[SHA_DIGEST_LENGTH];
@@ -139,7 +140,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
 
     user.len = 0;
 
-    if (role == NGX_LIVE_HELP_AGENT) {
+    if (handler->role == NGX_LIVE_HELP_AGENT) {
         /* who the agent is comes from nginx: auth_basic, auth_request */
 
         if (llcf->agent_user == NULL) {
@@ -177,7 +178,8 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r, ngx_uint_t role)
     ws->connection = c;
     ws->request = r;
     ws->conf = llcf;
-    ws->role = role;
+    ws->role = handler->role;
+    ws->handler = handler;
     ws->last_out = &ws->out;
     ngx_live_help_ws_parser_init(&ws->parser, llcf->max_message);
 
@@ -457,7 +459,7 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
         return;
     }
 
-    if (ngx_live_help_chat_open(ws) != NGX_OK) {
+    if (ws->handler->open(ws) != NGX_OK) {
         ngx_free(pending);
         ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_INTERNAL, NULL);
         return;
@@ -630,7 +632,7 @@ ngx_live_help_ws_data(ngx_live_help_ws_t *ws, ngx_live_help_ws_event_t *ev)
 
     if (ev->last && ws->msg_len == 0) {
         /* the whole message in this read: no copy */
-        rc = ngx_live_help_chat_message(ws, ev->data, ev->len);
+        rc = ws->handler->message(ws, ev->data, ev->len);
         return ws->finalized ? NGX_DONE : rc;
     }
 
@@ -660,7 +662,7 @@ ngx_live_help_ws_data(ngx_live_help_ws_t *ws, ngx_live_help_ws_event_t *ev)
         return NGX_OK;
     }
 
-    rc = ngx_live_help_chat_message(ws, ws->msg, ws->msg_len);
+    rc = ws->handler->message(ws, ws->msg, ws->msg_len);
 
     if (ws->finalized) {
         return NGX_DONE;
@@ -1002,7 +1004,7 @@ ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
     ws->finalized = 1;
     c = ws->connection;
 
-    ngx_live_help_chat_close(ws);
+    ws->handler->close(ws);
 
     ngx_queue_remove(&ws->queue);
     ngx_live_help_ws_n--;
@@ -1031,32 +1033,6 @@ ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
 }
 
 
-ngx_live_help_msg_t *
-ngx_live_help_msg_alloc(size_t len, ngx_log_t *log)
-{
-    ngx_live_help_msg_t  *msg;
-
-    msg = ngx_alloc(offsetof(ngx_live_help_msg_t, data) + len, log);
-    if (msg == NULL) {
-        return NULL;
-    }
-
-    msg->refs = 1;
-    msg->len = len;
-
-    return msg;
-}
-
-
-void
-ngx_live_help_msg_release(ngx_live_help_msg_t *msg)
-{
-    if (--msg->refs == 0) {
-        ngx_free(msg);
-    }
-}
-
-
 ngx_uint_t
 ngx_live_help_ws_count(void)
 {
@@ -1081,6 +1057,40 @@ ngx_live_help_ws_broadcast(ngx_live_help_msg_t *msg)
 
         if (ws->ready) {
             (void) ngx_live_help_ws_send(ws, msg);
+        }
+    }
+}
+
+
+/* a request header the core does not keep in headers_in */
+
+ngx_table_elt_t *
+ngx_http_live_help_header_in(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
         }
     }
 }

@@ -13,22 +13,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_msg.h"
 #include "ngx_live_help_ws_parse.h"
 
 
 #define NGX_LIVE_HELP_VISITOR  1
 #define NGX_LIVE_HELP_AGENT    2
-
-
-/*
- * A message to send, shared by every socket it goes to: a stored chat
- * event is encoded once and its bytes sent to each subscriber.
- */
-typedef struct {
-    ngx_uint_t                  refs;
-    size_t                      len;
-    u_char                      data[1];
-} ngx_live_help_msg_t;
 
 
 typedef struct ngx_live_help_out_s  ngx_live_help_out_t;
@@ -43,6 +33,23 @@ struct ngx_live_help_out_s {
 
 
 typedef struct ngx_live_help_ws_s  ngx_live_help_ws_t;
+
+
+/*
+ * What a socket is for, given at the handshake: the transport knows frames,
+ * not what the messages in them mean.
+ */
+typedef struct {
+    ngx_uint_t                  role;
+    /* past the handshake; NGX_ERROR closes with 1011 */
+    ngx_int_t                 (*open)(ngx_live_help_ws_t *ws);
+    /* one whole text message; NGX_ERROR closes with 1011 */
+    ngx_int_t                 (*message)(ngx_live_help_ws_t *ws,
+                                         u_char *data, size_t len);
+    /* the socket goes; nothing may be sent to it any more */
+    void                      (*close)(ngx_live_help_ws_t *ws);
+} ngx_live_help_ws_handler_t;
+
 
 struct ngx_live_help_ws_s {
     ngx_connection_t           *connection;
@@ -63,7 +70,8 @@ struct ngx_live_help_ws_s {
     ngx_live_help_out_t       **last_out;
     size_t                      queued;
 
-    void                       *data;      /* the chat layer's */
+    ngx_live_help_ws_handler_t *handler;
+    void                       *data;      /* the handler's */
     ngx_str_t                   user;      /* an agent's name */
 
     unsigned                    role:2;
@@ -77,7 +85,7 @@ struct ngx_live_help_ws_s {
 
 
 ngx_int_t ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
-    ngx_uint_t role);
+    ngx_live_help_ws_handler_t *handler);
 
 /* sends a text message; takes a reference to msg */
 ngx_int_t ngx_live_help_ws_send(ngx_live_help_ws_t *ws,
@@ -87,21 +95,11 @@ ngx_int_t ngx_live_help_ws_send(ngx_live_help_ws_t *ws,
 void ngx_live_help_ws_close(ngx_live_help_ws_t *ws, ngx_uint_t code,
     const char *reason);
 
-ngx_live_help_msg_t *ngx_live_help_msg_alloc(size_t len, ngx_log_t *log);
-void ngx_live_help_msg_release(ngx_live_help_msg_t *msg);
+ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
+    const char *name, size_t len);
 
 ngx_uint_t ngx_live_help_ws_count(void);
 void ngx_live_help_ws_broadcast(ngx_live_help_msg_t *msg);
-
-
-/* the chat layer, called by the socket layer and the module */
-ngx_int_t ngx_live_help_chat_init_process(ngx_cycle_t *cycle,
-    ngx_http_live_help_main_conf_t *lmcf);
-void ngx_live_help_chat_exit_process(void);
-ngx_int_t ngx_live_help_chat_open(ngx_live_help_ws_t *ws);
-ngx_int_t ngx_live_help_chat_message(ngx_live_help_ws_t *ws, u_char *data,
-    size_t len);
-void ngx_live_help_chat_close(ngx_live_help_ws_t *ws);
 
 
 #endif /* _NGX_HTTP_LIVE_HELP_WS_H_INCLUDED_ */

@@ -13,6 +13,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use Digest::SHA qw(sha1_hex);
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use Test::More;
@@ -90,6 +91,16 @@ sub become_replica {
 sub become_master {
     $redis->command('REPLICAOF', 'NO', 'ONE');
 }
+
+subtest 'the_module_loads_lua_append_as_the_file_says' => sub {
+    my ($v) = visitor();
+    open my $fh, '<', repo_root() . '/ngx_live_help_module/lua/append.lua'
+        or die $!;
+    my $sha = sha1_hex(do { local $/; <$fh> });
+    is_deeply($redis->command('SCRIPT', 'EXISTS', $sha), [1],
+        'Redis holds the script of lua/append.lua, byte for byte');
+    $v->close;
+};
 
 subtest 'replica_refuses_writes_and_store_status_follows' => sub {
     my ($v, $conv) = visitor();

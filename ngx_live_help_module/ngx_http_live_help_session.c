@@ -1,0 +1,570 @@
+
+/*
+ * What the sessions of both roles share: the welcome, decoding and the
+ * answers that do not depend on the role, and storing a socket's messages
+ * in the order it sent them.  A message is acknowledged only once stored.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_live_help_session.h"
+
+
+static void ngx_live_help_session_store_next(ngx_live_help_session_t *s);
+static void ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+static void ngx_live_help_session_store_failed(ngx_live_help_session_t *s);
+static ngx_int_t ngx_live_help_session_hold(ngx_live_help_session_t *s,
+    ngx_str_t *cid);
+static ngx_int_t ngx_live_help_session_nack(ngx_live_help_session_t *s,
+    u_char *cid, size_t len);
+static void ngx_live_help_session_status(ngx_uint_t up);
+static void ngx_live_help_session_told(ngx_uint_t agents, void *owner);
+
+
+static ngx_live_help_store_handler_t  ngx_live_help_session_store_handler = {
+    ngx_live_help_session_status,
+    ngx_live_help_session_told
+};
+
+
+ngx_int_t
+ngx_live_help_session_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf)
+{
+    return ngx_live_help_store_init_process(cycle, lmcf,
+                                     &ngx_live_help_session_store_handler);
+}
+
+
+void
+ngx_live_help_session_exit_process(void)
+{
+    ngx_live_help_store_exit_process();
+}
+
+
+ngx_live_help_session_t *
+ngx_live_help_session_open(ngx_live_help_ws_t *ws, size_t size)
+{
+    json_t                   *j;
+    ngx_int_t                 rc;
+    ngx_live_help_session_t  *s;
+
+    s = ngx_pcalloc(ws->connection->pool, size);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->ws = ws;
+    ngx_queue_init(&s->requests);
+    ngx_queue_init(&s->stores);
+    ws->data = s;
+
+    /* "worker" lets tests and operators see where a socket landed */
+    j = json_pack("{s:s, s:i, s:s, s:b, s:i}", "type", "welcome",
+                  "protocol", 1,
+                  "role", ws->role == NGX_LIVE_HELP_AGENT
+                          ? "agent" : "visitor",
+                  "store", ngx_live_help_store_up(), "worker", (int) ngx_pid);
+    if (j == NULL) {
+        return NULL;
+    }
+
+    rc = ngx_live_help_send_json(ws, j);
+    json_decref(j);
+
+    return rc == NGX_OK ? s : NULL;
+}
+
+
+void
+ngx_live_help_session_close(ngx_live_help_session_t *s)
+{
+    ngx_queue_t                *q;
+    ngx_live_help_store_req_t  *req;
+
+    /* messages not yet sent to Redis go; the one in Redis stays */
+    while (!ngx_queue_empty(&s->stores)) {
+        q = ngx_queue_head(&s->stores);
+        req = ngx_queue_data(q, ngx_live_help_store_req_t, queue);
+        ngx_queue_remove(q);
+
+        if (!req->sent) {
+            ngx_live_help_store_req_free(req);
+        }
+    }
+
+    /* answers still to come find no socket */
+    ngx_live_help_store_forget(&s->requests);
+
+    if (s->held.data) {
+        ngx_free(s->held.data);
+        s->held.data = NULL;
+    }
+
+    if (s->following) {
+        s->following = 0;
+        ngx_live_help_store_leave(&s->follower);
+    }
+
+    s->ws->data = NULL;
+}
+
+
+ngx_int_t
+ngx_live_help_session_decode(ngx_live_help_session_t *s, u_char *data,
+    size_t len, ngx_live_help_proto_msg_t *m)
+{
+    json_t     *reply;
+    ngx_int_t   rc;
+
+    switch (ngx_live_help_proto_decode((const char *) data, len,
+                                       s->ws->role == NGX_LIVE_HELP_AGENT, m))
+    {
+
+    case NGX_LIVE_HELP_MSG_PING:
+        rc = NGX_ERROR;
+        reply = json_pack("{s:s}", "type", "pong");
+
+        if (reply) {
+            if (m->id) {
+                json_object_set(reply, "id", m->id);
+            }
+
+            rc = ngx_live_help_send_json(s->ws, reply);
+            json_decref(reply);
+        }
+
+        break;
+
+    case NGX_LIVE_HELP_MSG_BAD:
+        rc = ngx_live_help_send_error(s->ws, m->code, m->text_error, m->id);
+        break;
+
+    case NGX_LIVE_HELP_MSG_HELLO:
+        if (!ngx_live_help_store_configured()) {
+            rc = ngx_live_help_send_error(s->ws, "not_configured",
+                                          "live_help_redis is not set",
+                                          m->id);
+
+        } else if (s->hello) {
+            rc = ngx_live_help_send_error(s->ws, "bad_message",
+                                          "hello was said", m->id);
+
+        } else {
+            return NGX_OK;
+        }
+
+        break;
+
+    default:
+        if (s->hello) {
+            return NGX_OK;
+        }
+
+        rc = ngx_live_help_send_error(s->ws, "no_hello", "say hello first",
+                                      m->id);
+    }
+
+    ngx_live_help_proto_free(m);
+
+    return (rc == NGX_OK) ? NGX_DONE : rc;
+}
+
+
+/*
+ * One message of a socket in Redis at a time; the others wait behind it.
+ * A resend of a cid still waiting gets the answer of the one waiting.
+ */
+
+ngx_int_t
+ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
+    const char *cid, json_t *event)
+{
+    u_char                     *p;
+    size_t                      len, event_len;
+    ngx_str_t                   id;
+    ngx_queue_t                *q;
+    ngx_live_help_store_req_t  *req;
+
+    id.data = (u_char *) cid;
+    id.len = ngx_strlen(cid);
+
+    for (q = ngx_queue_head(&s->stores);
+         q != ngx_queue_sentinel(&s->stores);
+         q = ngx_queue_next(q))
+    {
+        req = ngx_queue_data(q, ngx_live_help_store_req_t, queue);
+
+        if (req->cid.len == id.len
+            && ngx_strncmp(req->cid.data, id.data, id.len) == 0
+            && req->conv.len == conv->len
+            && ngx_strncmp(req->conv.data, conv->data, conv->len) == 0)
+        {
+            json_decref(event);
+            return NGX_OK;
+        }
+    }
+
+    if (s->held.data) {
+        if (id.len != s->held.len
+            || ngx_strncmp(id.data, s->held.data, id.len) != 0)
+        {
+            /* stored after the held one, or not at all */
+            json_decref(event);
+            return ngx_live_help_session_nack(s, id.data, id.len);
+        }
+
+        ngx_free(s->held.data);
+        s->held.data = NULL;
+    }
+
+    event_len = json_dumpb(event, NULL, 0, JSON_COMPACT);
+
+    if (!ngx_live_help_store_up()
+        || (!ngx_queue_empty(&s->stores)
+            && s->stores_size + event_len > NGX_LIVE_HELP_STORE_QUEUE))
+    {
+        /* not stored, not acknowledged: the client's outbox sends again */
+        json_decref(event);
+
+        if (ngx_live_help_session_hold(s, &id) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_live_help_session_nack(s, id.data, id.len);
+    }
+
+    req = ngx_live_help_store_req(&s->requests, s,
+                                  ngx_live_help_session_stored,
+                                  conv->len + id.len + event_len);
+    if (req == NULL) {
+        json_decref(event);
+        return NGX_ERROR;
+    }
+
+    p = req->data;
+    req->conv.data = p;
+    req->conv.len = conv->len;
+    p = ngx_cpymem(p, conv->data, conv->len);
+    req->cid.data = p;
+    req->cid.len = id.len;
+    p = ngx_cpymem(p, id.data, id.len);
+    req->event.data = p;
+    len = json_dumpb(event, (char *) p, event_len, JSON_COMPACT);
+    req->event.len = len;
+    req->size = event_len;
+
+    json_decref(event);
+
+    ngx_queue_insert_tail(&s->stores, &req->queue);
+    s->stores_size += req->size;
+
+    if (ngx_queue_head(&s->stores) == &req->queue) {
+        ngx_live_help_session_store_next(s);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_live_help_session_store_next(ngx_live_help_session_t *s)
+{
+    ngx_live_help_store_req_t  *req;
+
+    if (ngx_queue_empty(&s->stores)) {
+        return;
+    }
+
+    req = ngx_queue_data(ngx_queue_head(&s->stores),
+                         ngx_live_help_store_req_t, queue);
+
+    if (ngx_live_help_store_append(req) != NGX_OK) {
+        ngx_live_help_session_store_failed(s);
+        return;
+    }
+
+    req->sent = 1;
+}
+
+
+static void
+ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
+    redisReply *reply)
+{
+    json_t                   *j;
+    ngx_live_help_session_t  *s;
+
+    s = req->owner;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+        /* still the head: the others are behind it */
+        req->sent = 0;
+        ngx_queue_remove(&req->link);
+        req->owner = NULL;
+        ngx_live_help_session_store_failed(s);
+        return;
+    }
+
+    ngx_queue_remove(&req->queue);
+    s->stores_size -= req->size;
+
+    j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
+                  "cid", req->cid.data, req->cid.len,
+                  "conversation", req->conv.data, req->conv.len,
+                  "seq", reply->str, (size_t) reply->len);
+    if (j) {
+        (void) ngx_live_help_send_json(s->ws, j);
+        json_decref(j);
+    }
+
+    ngx_live_help_session_store_next(s);
+}
+
+
+/*
+ * The head was not stored: it and everything behind it is nacked, and the
+ * socket holds later messages until the head comes again, so that nothing
+ * sent after it can be stored before it.
+ */
+
+static void
+ngx_live_help_session_store_failed(ngx_live_help_session_t *s)
+{
+    ngx_queue_t                *q;
+    ngx_live_help_store_req_t  *req;
+
+    if (ngx_queue_empty(&s->stores)) {
+        return;
+    }
+
+    /* the oldest of all that were refused */
+    req = ngx_queue_data(ngx_queue_head(&s->stores),
+                         ngx_live_help_store_req_t, queue);
+
+    if (s->held.data) {
+        ngx_free(s->held.data);
+        s->held.data = NULL;
+    }
+
+    (void) ngx_live_help_session_hold(s, &req->cid);
+
+    while (!ngx_queue_empty(&s->stores)) {
+        q = ngx_queue_head(&s->stores);
+        req = ngx_queue_data(q, ngx_live_help_store_req_t, queue);
+        ngx_queue_remove(q);
+        s->stores_size -= req->size;
+
+        (void) ngx_live_help_session_nack(s, req->cid.data, req->cid.len);
+
+        if (req->sent) {
+            /* its answer is still to come, to nobody */
+            ngx_queue_remove(&req->link);
+            req->owner = NULL;
+
+        } else if (req->owner) {
+            ngx_live_help_store_req_free(req);
+        }
+
+        /* else: the store frees the one whose answer this is */
+    }
+}
+
+
+static ngx_int_t
+ngx_live_help_session_hold(ngx_live_help_session_t *s, ngx_str_t *cid)
+{
+    if (s->held.data) {
+        return NGX_OK;
+    }
+
+    s->held.data = ngx_alloc(cid->len, s->ws->connection->log);
+    if (s->held.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(s->held.data, cid->data, cid->len);
+    s->held.len = cid->len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_live_help_session_nack(ngx_live_help_session_t *s, u_char *cid,
+    size_t len)
+{
+    json_t     *j;
+    ngx_int_t   rc;
+
+    j = json_pack("{s:s, s:s%, s:s}", "type", "nack", "cid", cid, len,
+                  "code", "unavailable");
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_live_help_send_json(s->ws, j);
+    json_decref(j);
+
+    return rc;
+}
+
+
+/* typing is said, not stored: pub/sub only */
+
+ngx_int_t
+ngx_live_help_session_say(ngx_live_help_session_t *s, ngx_str_t *conv,
+    json_t *event)
+{
+    char  *payload;
+
+    payload = json_dumps(event, JSON_COMPACT);
+    json_decref(event);
+
+    if (payload == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_live_help_store_say(conv, (u_char *) payload,
+                                   ngx_strlen(payload));
+    free(payload);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_live_help_session_presence(ngx_live_help_session_t *s)
+{
+    ngx_live_help_store_req_t  *req;
+
+    req = ngx_live_help_store_req(&s->requests, s, NULL, 0);
+    if (req == NULL) {
+        return;
+    }
+
+    if (ngx_live_help_store_presence(req) != NGX_OK) {
+        ngx_live_help_store_req_free(req);
+    }
+}
+
+
+ngx_int_t
+ngx_live_help_session_event(ngx_live_help_follower_t *f,
+    ngx_live_help_msg_t *msg)
+{
+    ngx_live_help_session_t  *s;
+
+    s = ngx_live_help_follower_session(f);
+
+    (void) ngx_live_help_ws_send(s->ws, msg);
+
+    return s->ws->broken ? NGX_ERROR : NGX_OK;
+}
+
+
+/* what the store says to every socket of the worker, or to one */
+
+
+static void
+ngx_live_help_session_status(ngx_uint_t up)
+{
+    ngx_live_help_msg_t  *msg;
+
+    static u_char  down[] = "{\"type\":\"status\",\"store\":false}";
+    static u_char  back[] = "{\"type\":\"status\",\"store\":true}";
+
+    msg = ngx_live_help_msg_alloc(up ? sizeof(back) - 1 : sizeof(down) - 1,
+                                  ngx_cycle->log);
+    if (msg == NULL) {
+        return;
+    }
+
+    ngx_memcpy(msg->data, up ? back : down, msg->len);
+    ngx_live_help_ws_broadcast(msg);
+    ngx_live_help_msg_release(msg);
+}
+
+
+static void
+ngx_live_help_session_told(ngx_uint_t agents, void *owner)
+{
+    ngx_live_help_msg_t      *msg;
+    ngx_live_help_session_t  *s;
+
+    msg = ngx_live_help_msg_alloc(sizeof("{\"type\":\"presence\","
+                                         "\"agents\":}") + NGX_INT_T_LEN,
+                                  ngx_cycle->log);
+    if (msg == NULL) {
+        return;
+    }
+
+    msg->len = ngx_sprintf(msg->data, "{\"type\":\"presence\",\"agents\":%ui}",
+                           agents)
+               - msg->data;
+
+    s = owner;
+
+    if (s) {
+        (void) ngx_live_help_ws_send(s->ws, msg);
+
+    } else {
+        ngx_live_help_ws_broadcast(msg);
+    }
+
+    ngx_live_help_msg_release(msg);
+}
+
+
+ngx_int_t
+ngx_live_help_send_error(ngx_live_help_ws_t *ws, const char *code,
+    const char *text, json_t *id)
+{
+    json_t     *j;
+    ngx_int_t   rc;
+
+    j = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code,
+                  "text", text);
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (id) {
+        json_object_set(j, "id", id);
+    }
+
+    rc = ngx_live_help_send_json(ws, j);
+    json_decref(j);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_live_help_send_json(ngx_live_help_ws_t *ws, json_t *j)
+{
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_live_help_msg_t  *msg;
+
+    len = json_dumpb(j, NULL, 0, JSON_COMPACT);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    msg = ngx_live_help_msg_alloc(len, ws->connection->log);
+    if (msg == NULL) {
+        return NGX_ERROR;
+    }
+
+    json_dumpb(j, (char *) msg->data, len, JSON_COMPACT);
+
+    rc = ngx_live_help_ws_send(ws, msg);
+    ngx_live_help_msg_release(msg);
+
+    return rc;
+}

@@ -1,0 +1,93 @@
+
+/*
+ * Sessions: one socket's chat protocol (docs/PROTOCOL.md).  The parts both
+ * roles share are here; each role (ngx_http_live_help_visitor.c,
+ * ngx_http_live_help_agent.c) has a socket handler for the transport and a
+ * follower handler for the store, and uses these.
+ */
+
+
+#ifndef _NGX_HTTP_LIVE_HELP_SESSION_H_INCLUDED_
+#define _NGX_HTTP_LIVE_HELP_SESSION_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <jansson.h>
+
+#include "ngx_http_live_help_ws.h"
+#include "ngx_http_live_help_store.h"
+#include "ngx_live_help_proto.h"
+
+
+/* bytes of messages a socket may have waiting to be stored */
+#define NGX_LIVE_HELP_STORE_QUEUE    (1024 * 1024)
+
+
+typedef struct {
+    ngx_live_help_ws_t         *ws;
+    ngx_live_help_follower_t    follower;
+    ngx_queue_t                 requests;  /* store requests on the way */
+
+    /*
+     * Messages to store, in the order they came; only the head is in
+     * Redis.  After a nack, later messages are refused until the nacked
+     * one ("held") comes again: a sender's messages are stored in the
+     * order it sent them, whatever Redis answered in between.
+     */
+    ngx_queue_t                 stores;
+    size_t                      stores_size;
+    ngx_str_t                   held;
+
+    unsigned                    hello:1;
+    unsigned                    following:1;
+} ngx_live_help_session_t;
+
+
+#define ngx_live_help_follower_session(f)                                    \
+    ((ngx_live_help_session_t *)                                             \
+         ((u_char *) (f) - offsetof(ngx_live_help_session_t, follower)))
+
+
+/* the module's process init and exit: the store, told by the sessions */
+ngx_int_t ngx_live_help_session_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf);
+void ngx_live_help_session_exit_process(void);
+
+/* a session of "size" bytes (a role's struct begins with the session) */
+ngx_live_help_session_t *ngx_live_help_session_open(ngx_live_help_ws_t *ws,
+    size_t size);
+void ngx_live_help_session_close(ngx_live_help_session_t *s);
+
+/*
+ * Decodes a message.  NGX_OK: m is for the role to handle (and free with
+ * ngx_live_help_proto_free()); otherwise it was answered here (ping, a bad
+ * message, no hello yet, hello twice) and the return code is the answer's.
+ */
+ngx_int_t ngx_live_help_session_decode(ngx_live_help_session_t *s,
+    u_char *data, size_t len, ngx_live_help_proto_msg_t *m);
+
+/* stores event (taken) in conv, in this socket's order; acks or nacks */
+ngx_int_t ngx_live_help_session_store(ngx_live_help_session_t *s,
+    ngx_str_t *conv, const char *cid, json_t *event);
+/* an event said to conv's followers, not stored (typing) */
+ngx_int_t ngx_live_help_session_say(ngx_live_help_session_t *s,
+    ngx_str_t *conv, json_t *event);
+/* how many agents are online, told to this socket */
+void ngx_live_help_session_presence(ngx_live_help_session_t *s);
+
+/* the store's events, as they are, to the socket */
+ngx_int_t ngx_live_help_session_event(ngx_live_help_follower_t *f,
+    ngx_live_help_msg_t *msg);
+
+ngx_int_t ngx_live_help_send_json(ngx_live_help_ws_t *ws, json_t *j);
+ngx_int_t ngx_live_help_send_error(ngx_live_help_ws_t *ws, const char *code,
+    const char *text, json_t *id);
+
+
+extern ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler;
+extern ngx_live_help_ws_handler_t  ngx_live_help_agent_handler;
+
+
+#endif /* _NGX_HTTP_LIVE_HELP_SESSION_H_INCLUDED_ */

@@ -1,0 +1,1309 @@
+
+/*
+ * The store and its fan-out.  Each conversation's events are a Redis
+ * stream; a new one is stored, deduplicated and announced on the
+ * conversation's channel by one script (lua/append.lua).  The announcement
+ * carries the stored bytes, which go to every follower as they are.
+ *
+ * A follower catches up from the stream (XRANGE after the last id it got)
+ * until no event arrived during the catch-up, and only then takes events
+ * live; it never gets an id twice, nor one older than the last.  Agents
+ * follow every conversation through one pattern subscription, and are told
+ * when it is (again) in place, never before: what is stored before then
+ * is in the logs they read after being told.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/sha.h>
+
+#include "ngx_http_live_help_store.h"
+#include "ngx_http_live_help_presence.h"
+
+
+#define NGX_LIVE_HELP_REPLAY_COUNT   200
+#define NGX_LIVE_HELP_RETRY_SYNC     500
+#define NGX_LIVE_HELP_DEDUPE_TTL     "604800"
+
+#define NGX_LIVE_HELP_UNSUBSCRIBED   0
+#define NGX_LIVE_HELP_SUBSCRIBING    1
+#define NGX_LIVE_HELP_SUBSCRIBED     2
+#define NGX_LIVE_HELP_UNSUBSCRIBING  3
+
+
+struct ngx_live_help_conv_s {
+    ngx_str_node_t              sn;
+    ngx_queue_t                 all;
+    ngx_queue_t                 followers;
+    ngx_uint_t                  nfollowers;
+    ngx_uint_t                  state;
+    u_char                      id[NGX_LIVE_HELP_ID_MAX];
+};
+
+
+static ngx_live_help_conv_t *ngx_live_help_conv_get(u_char *id, size_t len,
+    ngx_uint_t create);
+static void ngx_live_help_conv_subscribe(ngx_live_help_conv_t *conv);
+static void ngx_live_help_conv_release(ngx_live_help_conv_t *conv);
+static void ngx_live_help_conv_free(ngx_live_help_conv_t *conv);
+static void ngx_live_help_sync(ngx_live_help_follower_t *f);
+static void ngx_live_help_sync_reply(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+static void ngx_live_help_sub_message(redisAsyncContext *ac, void *r,
+    void *privdata);
+static void ngx_live_help_deliver(ngx_live_help_conv_t *conv,
+    ngx_str_t *cid, ngx_str_t *payload);
+static ngx_live_help_msg_t *ngx_live_help_event_msg(ngx_str_t *cid,
+    u_char *seq, size_t seq_len, u_char *event, size_t event_len);
+static ngx_int_t ngx_live_help_seq_after(ngx_live_help_seq_t *a,
+    ngx_live_help_seq_t *b);
+static ngx_int_t ngx_live_help_store_eval(ngx_live_help_store_req_t *req);
+static void ngx_live_help_store_reply(ngx_live_help_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_live_help_store_appended(ngx_live_help_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_live_help_store_told(ngx_uint_t agents, void *data);
+static void ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd);
+static void ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd);
+static void ngx_live_help_retry(ngx_event_t *ev);
+static void ngx_live_help_catch_up_all(void);
+static void ngx_live_help_store_status(ngx_uint_t up);
+static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
+static void ngx_live_help_sub_lost(ngx_live_help_redis_t *rd);
+static void ngx_live_help_agents_subscribe(void);
+static void ngx_live_help_agents_subscribed(void);
+
+
+extern ngx_str_t                        ngx_live_help_script_append;
+
+static ngx_http_live_help_main_conf_t  *ngx_live_help_conf;
+static ngx_live_help_store_handler_t   *ngx_live_help_handler;
+static ngx_live_help_redis_t            ngx_live_help_cmd;
+static ngx_live_help_redis_t            ngx_live_help_sub;
+static ngx_event_t                      ngx_live_help_retry_timer;
+static ngx_uint_t                       ngx_live_help_stored_up;
+static char                             ngx_live_help_sha[41];
+
+static ngx_rbtree_t                     ngx_live_help_convs;
+static ngx_rbtree_node_t                ngx_live_help_convs_sentinel;
+static ngx_queue_t                      ngx_live_help_all_convs;
+
+/* the followers of every conversation, and the pattern subscription */
+static ngx_queue_t                      ngx_live_help_agents;
+static ngx_uint_t                       ngx_live_help_agents_state;
+
+
+ngx_int_t
+ngx_live_help_store_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf,
+    ngx_live_help_store_handler_t *handler)
+{
+    ngx_uint_t     i;
+    unsigned char  sha[SHA_DIGEST_LENGTH];
+
+    ngx_rbtree_init(&ngx_live_help_convs, &ngx_live_help_convs_sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_queue_init(&ngx_live_help_all_convs);
+    ngx_queue_init(&ngx_live_help_agents);
+
+    if (lmcf->redis == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_live_help_conf = lmcf;
+    ngx_live_help_handler = handler;
+
+    SHA1(ngx_live_help_script_append.data, ngx_live_help_script_append.len,
+         sha);
+
+    for (i = 0; i < SHA_DIGEST_LENGTH; i++) {
+        ngx_sprintf((u_char *) &ngx_live_help_sha[2 * i], "%02xd", sha[i]);
+    }
+
+    ngx_live_help_presence_init(&ngx_live_help_cmd, ngx_live_help_store_told,
+                                cycle->log);
+
+    ngx_live_help_retry_timer.handler = ngx_live_help_retry;
+    ngx_live_help_retry_timer.log = cycle->log;
+    ngx_live_help_retry_timer.cancelable = 1;
+
+    /* ready once the script is loaded and Redis takes writes */
+    ngx_live_help_cmd.scripts = &ngx_live_help_script_append;
+    ngx_live_help_cmd.nscripts = 1;
+    ngx_live_help_cmd.writes = 1;
+
+    ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
+    ngx_live_help_cmd.lost_handler = ngx_live_help_cmd_lost;
+    ngx_live_help_sub.ready_handler = ngx_live_help_sub_ready;
+    ngx_live_help_sub.lost_handler = ngx_live_help_sub_lost;
+
+    if (ngx_live_help_redis_init(&ngx_live_help_cmd, lmcf, "command",
+                                 cycle->log)
+        != NGX_OK
+        || ngx_live_help_redis_init(&ngx_live_help_sub, lmcf, "subscriber",
+                                    cycle->log)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_live_help_store_exit_process(void)
+{
+    if (ngx_live_help_conf == NULL) {
+        return;
+    }
+
+    ngx_live_help_presence_exit();
+
+    if (ngx_live_help_retry_timer.timer_set) {
+        ngx_del_timer(&ngx_live_help_retry_timer);
+    }
+
+    ngx_live_help_redis_exit(&ngx_live_help_sub);
+    ngx_live_help_redis_exit(&ngx_live_help_cmd);
+}
+
+
+ngx_uint_t
+ngx_live_help_store_configured(void)
+{
+    return ngx_live_help_conf != NULL;
+}
+
+
+/* "up": a message sent now is stored */
+
+ngx_uint_t
+ngx_live_help_store_up(void)
+{
+    return ngx_live_help_cmd.ready;
+}
+
+
+/* following */
+
+
+ngx_int_t
+ngx_live_help_store_follow(ngx_live_help_follower_t *f, u_char *id,
+    size_t len)
+{
+    ngx_live_help_conv_t  *conv;
+
+    conv = ngx_live_help_conv_get(id, len, 1);
+    if (conv == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->conv = conv;
+    ngx_queue_insert_tail(&conv->followers, &f->link);
+    conv->nfollowers++;
+
+    if (conv->state == NGX_LIVE_HELP_SUBSCRIBED) {
+        ngx_live_help_sync(f);
+
+    } else {
+        /* the catch-up starts once the subscription is confirmed */
+        ngx_live_help_conv_subscribe(conv);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_str_t *
+ngx_live_help_store_followed(ngx_live_help_follower_t *f)
+{
+    return &f->conv->sn.str;
+}
+
+
+void
+ngx_live_help_store_follow_all(ngx_live_help_follower_t *f)
+{
+    f->conv = NULL;
+    ngx_queue_insert_tail(&ngx_live_help_agents, &f->link);
+
+    if (ngx_live_help_agents_state == NGX_LIVE_HELP_SUBSCRIBED) {
+        f->handler->subscribed(f, 0);
+        return;
+    }
+
+    f->waiting = 1;
+    ngx_live_help_agents_subscribe();
+}
+
+
+void
+ngx_live_help_store_leave(ngx_live_help_follower_t *f)
+{
+    ngx_live_help_conv_t  *conv;
+
+    if (f->sync) {
+        /* its answer finds nobody */
+        f->sync->owner = NULL;
+        f->sync = NULL;
+    }
+
+    ngx_queue_remove(&f->link);
+
+    conv = f->conv;
+
+    if (conv == NULL) {
+        return;
+    }
+
+    conv->nfollowers--;
+    f->conv = NULL;
+
+    ngx_live_help_conv_release(conv);
+}
+
+
+static ngx_live_help_conv_t *
+ngx_live_help_conv_get(u_char *id, size_t len, ngx_uint_t create)
+{
+    uint32_t               hash;
+    ngx_str_t              name;
+    ngx_live_help_conv_t  *conv;
+
+    name.data = id;
+    name.len = len;
+    hash = ngx_crc32_short(id, len);
+
+    conv = (ngx_live_help_conv_t *) ngx_str_rbtree_lookup(
+                                        &ngx_live_help_convs, &name, hash);
+    if (conv || !create) {
+        return conv;
+    }
+
+    conv = ngx_calloc(sizeof(ngx_live_help_conv_t), ngx_cycle->log);
+    if (conv == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(conv->id, id, len);
+    conv->sn.str.data = conv->id;
+    conv->sn.str.len = len;
+    conv->sn.node.key = hash;
+    ngx_queue_init(&conv->followers);
+
+    ngx_rbtree_insert(&ngx_live_help_convs, &conv->sn.node);
+    ngx_queue_insert_tail(&ngx_live_help_all_convs, &conv->all);
+
+    return conv;
+}
+
+
+static void
+ngx_live_help_conv_subscribe(ngx_live_help_conv_t *conv)
+{
+    u_char      channel[48];
+    size_t      argl[2];
+    const char *argv[2];
+
+    if (conv->state != NGX_LIVE_HELP_UNSUBSCRIBED
+        || !ngx_live_help_sub.ready)
+    {
+        /* subscribing already, or waiting for an unsubscribe to end */
+        return;
+    }
+
+    argv[0] = "SUBSCRIBE";
+    argl[0] = 9;
+    argv[1] = (char *) channel;
+    argl[1] = ngx_sprintf(channel, NGX_LIVE_HELP_CHANNEL "%V",
+                          &conv->sn.str)
+              - channel;
+
+    if (ngx_live_help_redis_subscribe(&ngx_live_help_sub,
+                                      ngx_live_help_sub_message, NULL, 2,
+                                      argv, argl)
+        == NGX_OK)
+    {
+        conv->state = NGX_LIVE_HELP_SUBSCRIBING;
+    }
+}
+
+
+/* a conversation nobody here follows any more goes */
+
+static void
+ngx_live_help_conv_release(ngx_live_help_conv_t *conv)
+{
+    u_char      channel[48];
+    size_t      argl[2];
+    const char *argv[2];
+
+    if (conv->nfollowers) {
+        return;
+    }
+
+    if (conv->state == NGX_LIVE_HELP_SUBSCRIBED && ngx_live_help_sub.ready) {
+        argv[0] = "UNSUBSCRIBE";
+        argl[0] = 11;
+        argv[1] = (char *) channel;
+        argl[1] = ngx_sprintf(channel, NGX_LIVE_HELP_CHANNEL "%V",
+                              &conv->sn.str)
+                  - channel;
+
+        if (ngx_live_help_redis_subscribe(&ngx_live_help_sub, NULL, NULL, 2,
+                                          argv, argl)
+            == NGX_OK)
+        {
+            /* freed when Redis confirms */
+            conv->state = NGX_LIVE_HELP_UNSUBSCRIBING;
+            return;
+        }
+
+        conv->state = NGX_LIVE_HELP_UNSUBSCRIBED;
+    }
+
+    if (conv->state == NGX_LIVE_HELP_UNSUBSCRIBED) {
+        ngx_live_help_conv_free(conv);
+    }
+
+    /* a subscription in flight is undone when it is confirmed */
+}
+
+
+static void
+ngx_live_help_conv_free(ngx_live_help_conv_t *conv)
+{
+    ngx_rbtree_delete(&ngx_live_help_convs, &conv->sn.node);
+    ngx_queue_remove(&conv->all);
+    ngx_free(conv);
+}
+
+
+/* catching up: XRANGE after the last id the follower got */
+
+static void
+ngx_live_help_sync(ngx_live_help_follower_t *f)
+{
+    ngx_live_help_store_req_t  *req;
+
+    if (f->syncing) {
+        f->dirty = 1;
+        return;
+    }
+
+    f->live = 0;
+    f->dirty = 0;
+
+    req = ngx_live_help_store_req(NULL, f, ngx_live_help_sync_reply, 0);
+    if (req == NULL) {
+        return;
+    }
+
+    req->conv = f->conv->sn.str;
+
+    if (ngx_live_help_store_range(req, &f->last, NGX_LIVE_HELP_REPLAY_COUNT)
+        != NGX_OK)
+    {
+        /* the store is away: its return starts us again */
+        ngx_live_help_store_req_free(req);
+        return;
+    }
+
+    f->sync = req;
+    f->syncing = 1;
+}
+
+
+static void
+ngx_live_help_sync_reply(ngx_live_help_store_req_t *req, redisReply *reply)
+{
+    size_t                     i;
+    ngx_int_t                  rc;
+    ngx_str_t                  id, event;
+    ngx_live_help_seq_t        seq;
+    ngx_live_help_msg_t       *msg;
+    ngx_live_help_follower_t  *f;
+
+    f = req->owner;
+    f->sync = NULL;
+    f->syncing = 0;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        /*
+         * Retried when the command connection is back, or soon if it is
+         * still up (a refusal that did not make it "not ready").
+         */
+        if (reply && !ngx_live_help_retry_timer.timer_set) {
+            ngx_add_timer(&ngx_live_help_retry_timer,
+                          NGX_LIVE_HELP_RETRY_SYNC);
+        }
+
+        return;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        if (ngx_live_help_store_entry(reply->element[i], &id, &event)
+            != NGX_OK
+            || ngx_live_help_seq_parse(id.data, id.len, &seq) != NGX_OK
+            || !ngx_live_help_seq_after(&seq, &f->last))
+        {
+            continue;
+        }
+
+        msg = ngx_live_help_event_msg(&f->conv->sn.str, id.data, id.len,
+                                      event.data, event.len);
+        if (msg == NULL) {
+            return;
+        }
+
+        f->last = seq;
+        rc = f->handler->event(f, msg);
+        ngx_live_help_msg_release(msg);
+
+        if (rc != NGX_OK) {
+            /* the socket broke while being written to, and goes */
+            return;
+        }
+    }
+
+    if (reply->elements == NGX_LIVE_HELP_REPLAY_COUNT || f->dirty) {
+        ngx_live_help_sync(f);
+        return;
+    }
+
+    f->live = 1;
+
+    if (!f->told_live) {
+        f->told_live = 1;
+        f->handler->live(f);
+    }
+}
+
+
+/* what the subscriber connection receives */
+
+static void
+ngx_live_help_sub_message(redisAsyncContext *ac, void *r, void *privdata)
+{
+    size_t                 plen;
+    ngx_str_t              channel, cid, payload;
+    ngx_queue_t           *q, *next;
+    redisReply            *reply, **el;
+    const char            *kind;
+    ngx_live_help_conv_t  *conv;
+
+    reply = r;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements < 3)
+    {
+        return;
+    }
+
+    el = reply->element;
+    kind = el[0]->str;
+
+    if (el[0]->type != REDIS_REPLY_STRING) {
+        return;
+    }
+
+    if (ngx_strcmp(kind, "psubscribe") == 0) {
+        ngx_live_help_agents_subscribed();
+        return;
+    }
+
+    if (ngx_strcmp(kind, "pmessage") == 0 && reply->elements == 4) {
+        channel.data = (u_char *) el[2]->str;
+        channel.len = el[2]->len;
+        payload.data = (u_char *) el[3]->str;
+        payload.len = el[3]->len;
+
+    } else if (el[1]->type == REDIS_REPLY_STRING) {
+        channel.data = (u_char *) el[1]->str;
+        channel.len = el[1]->len;
+        payload.data = (u_char *) (el[2]->type == REDIS_REPLY_STRING
+                                   ? el[2]->str : "");
+        payload.len = (el[2]->type == REDIS_REPLY_STRING) ? el[2]->len : 0;
+
+    } else {
+        return;
+    }
+
+    if (channel.len == sizeof(NGX_LIVE_HELP_PRESENCE_CHANNEL) - 1
+        && ngx_strncmp(channel.data, NGX_LIVE_HELP_PRESENCE_CHANNEL,
+                       channel.len)
+           == 0)
+    {
+        if (ngx_strcmp(kind, "message") == 0) {
+            (void) ngx_live_help_presence_count(NULL);
+        }
+
+        return;
+    }
+
+    plen = sizeof(NGX_LIVE_HELP_CHANNEL) - 1;
+
+    if (channel.len <= plen
+        || ngx_strncmp(channel.data, NGX_LIVE_HELP_CHANNEL, plen) != 0)
+    {
+        return;
+    }
+
+    cid.data = channel.data + plen;
+    cid.len = channel.len - plen;
+
+    if (!ngx_live_help_id_valid(cid.data, cid.len)) {
+        return;
+    }
+
+    if (ngx_strcmp(kind, "pmessage") == 0) {
+        ngx_live_help_deliver(NULL, &cid, &payload);
+        return;
+    }
+
+    conv = ngx_live_help_conv_get(cid.data, cid.len, 0);
+    if (conv == NULL) {
+        return;
+    }
+
+    if (ngx_strcmp(kind, "message") == 0) {
+        ngx_live_help_deliver(conv, &cid, &payload);
+        return;
+    }
+
+    if (ngx_strcmp(kind, "subscribe") == 0) {
+        conv->state = NGX_LIVE_HELP_SUBSCRIBED;
+
+        if (conv->nfollowers == 0) {
+            /* everyone left while subscribing */
+            ngx_live_help_conv_release(conv);
+            return;
+        }
+
+        for (q = ngx_queue_head(&conv->followers);
+             q != ngx_queue_sentinel(&conv->followers);
+             q = next)
+        {
+            next = ngx_queue_next(q);
+            ngx_live_help_sync(ngx_queue_data(q, ngx_live_help_follower_t,
+                                              link));
+        }
+
+        return;
+    }
+
+    if (ngx_strcmp(kind, "unsubscribe") == 0) {
+        conv->state = NGX_LIVE_HELP_UNSUBSCRIBED;
+
+        if (conv->nfollowers) {
+            /* someone came back meanwhile */
+            ngx_live_help_conv_subscribe(conv);
+            return;
+        }
+
+        ngx_live_help_conv_free(conv);
+    }
+}
+
+
+/*
+ * payload: "<id> <event>" for a stored event, "~ <event>" for one that is
+ * said only.  The message is made once and sent to every follower that
+ * should have it: all agents (conv NULL), or the conversation's followers.
+ */
+
+static void
+ngx_live_help_deliver(ngx_live_help_conv_t *conv, ngx_str_t *cid,
+    ngx_str_t *payload)
+{
+    u_char                    *sp;
+    ngx_uint_t                 stored;
+    ngx_queue_t               *q, *next, *list;
+    ngx_live_help_seq_t        seq;
+    ngx_live_help_msg_t       *msg;
+    ngx_live_help_follower_t  *f;
+
+    sp = ngx_strlchr(payload->data, payload->data + payload->len, ' ');
+    if (sp == NULL) {
+        return;
+    }
+
+    stored = !(sp - payload->data == 1 && payload->data[0] == '~');
+
+    if (stored
+        && ngx_live_help_seq_parse(payload->data, sp - payload->data, &seq)
+           != NGX_OK)
+    {
+        return;
+    }
+
+    msg = ngx_live_help_event_msg(cid, stored ? payload->data : NULL,
+                                  stored ? (size_t) (sp - payload->data) : 0,
+                                  sp + 1,
+                                  payload->data + payload->len - sp - 1);
+    if (msg == NULL) {
+        return;
+    }
+
+    list = conv ? &conv->followers : &ngx_live_help_agents;
+
+    for (q = ngx_queue_head(list); q != ngx_queue_sentinel(list); q = next) {
+        next = ngx_queue_next(q);
+        f = ngx_queue_data(q, ngx_live_help_follower_t, link);
+
+        if (conv == NULL) {
+            if (!f->waiting) {
+                (void) f->handler->event(f, msg);
+            }
+
+            continue;
+        }
+
+        if (!stored) {
+            if (f->live) {
+                (void) f->handler->event(f, msg);
+            }
+
+            continue;
+        }
+
+        if (!f->live) {
+            /* catching up: XRANGE again once this one is in */
+            f->dirty = 1;
+            continue;
+        }
+
+        if (ngx_live_help_seq_after(&seq, &f->last)) {
+            f->last = seq;
+            (void) f->handler->event(f, msg);
+        }
+    }
+
+    ngx_live_help_msg_release(msg);
+}
+
+
+static ngx_live_help_msg_t *
+ngx_live_help_event_msg(ngx_str_t *cid, u_char *seq, size_t seq_len,
+    u_char *event, size_t event_len)
+{
+    u_char               *p;
+    ngx_live_help_msg_t  *msg;
+
+    msg = ngx_live_help_msg_alloc(sizeof("{\"type\":\"typing\","
+                                         "\"conversation\":\"\","
+                                         "\"seq\":\"\",\"event\":}")
+                                  + cid->len + seq_len + event_len,
+                                  ngx_cycle->log);
+    if (msg == NULL) {
+        return NULL;
+    }
+
+    if (seq) {
+        p = ngx_sprintf(msg->data, "{\"type\":\"event\","
+                        "\"conversation\":\"%V\",\"seq\":\"%*s\","
+                        "\"event\":", cid, seq_len, seq);
+    } else {
+        p = ngx_sprintf(msg->data, "{\"type\":\"typing\","
+                        "\"conversation\":\"%V\",\"event\":", cid);
+    }
+
+    p = ngx_cpymem(p, event, event_len);
+    *p++ = '}';
+    msg->len = p - msg->data;
+
+    return msg;
+}
+
+
+/* requests */
+
+
+ngx_live_help_store_req_t *
+ngx_live_help_store_req(ngx_queue_t *list, void *owner,
+    ngx_live_help_store_reply_pt handler, size_t size)
+{
+    ngx_live_help_store_req_t  *req;
+
+    req = ngx_calloc(offsetof(ngx_live_help_store_req_t, data) + size + 1,
+                     ngx_cycle->log);
+    if (req == NULL) {
+        return NULL;
+    }
+
+    req->handler = handler;
+    req->owner = owner;
+
+    if (list) {
+        ngx_queue_insert_tail(list, &req->link);
+
+    } else {
+        ngx_queue_init(&req->link);
+    }
+
+    return req;
+}
+
+
+void
+ngx_live_help_store_req_free(ngx_live_help_store_req_t *req)
+{
+    if (req->owner) {
+        ngx_queue_remove(&req->link);
+    }
+
+    ngx_free(req);
+}
+
+
+/* the owner goes: answers still to come find nobody */
+
+void
+ngx_live_help_store_forget(ngx_queue_t *list)
+{
+    ngx_queue_t                *q;
+    ngx_live_help_store_req_t  *req;
+
+    while (!ngx_queue_empty(list)) {
+        q = ngx_queue_head(list);
+        ngx_queue_remove(q);
+        req = ngx_queue_data(q, ngx_live_help_store_req_t, link);
+        req->owner = NULL;
+    }
+}
+
+
+static void
+ngx_live_help_store_reply(ngx_live_help_redis_t *rd, redisReply *reply,
+    void *data)
+{
+    ngx_live_help_store_req_t  *req;
+
+    req = data;
+
+    if (req->owner && req->handler) {
+        req->handler(req, reply);
+    }
+
+    ngx_live_help_store_req_free(req);
+}
+
+
+/* commands */
+
+
+ngx_int_t
+ngx_live_help_store_append(ngx_live_help_store_req_t *req)
+{
+    req->eval = 0;
+
+    return ngx_live_help_store_eval(req);
+}
+
+
+static ngx_int_t
+ngx_live_help_store_eval(ngx_live_help_store_req_t *req)
+{
+    int          argc;
+    u_char       now[NGX_INT64_LEN], stream[64], dedupe[128], channel[48];
+    size_t       argl[12];
+    ngx_time_t  *tp;
+    const char  *argv[12];
+
+    tp = ngx_timeofday();
+
+    argc = 0;
+
+    if (req->eval) {
+        argv[argc] = "EVAL";
+        argl[argc++] = 4;
+        argv[argc] = (char *) ngx_live_help_script_append.data;
+        argl[argc++] = ngx_live_help_script_append.len;
+
+    } else {
+        argv[argc] = "EVALSHA";
+        argl[argc++] = 7;
+        argv[argc] = ngx_live_help_sha;
+        argl[argc++] = 40;
+    }
+
+    argv[argc] = "3";
+    argl[argc++] = 1;
+
+    argv[argc] = (char *) stream;
+    argl[argc++] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log",
+                               &req->conv) - stream;
+    argv[argc] = (char *) dedupe;
+    argl[argc++] = ngx_sprintf(dedupe, NGX_LIVE_HELP_CHANNEL "%V:cid:%V",
+                               &req->conv, &req->cid) - dedupe;
+    argv[argc] = "lh:convs";
+    argl[argc++] = 8;
+
+    argv[argc] = (char *) req->event.data;
+    argl[argc++] = req->event.len;
+    argv[argc] = (char *) channel;
+    argl[argc++] = ngx_sprintf(channel, NGX_LIVE_HELP_CHANNEL "%V",
+                               &req->conv) - channel;
+    argv[argc] = NGX_LIVE_HELP_DEDUPE_TTL;
+    argl[argc++] = sizeof(NGX_LIVE_HELP_DEDUPE_TTL) - 1;
+    argv[argc] = (char *) now;
+    argl[argc++] = ngx_sprintf(now, "%M",
+                               (ngx_msec_t) tp->sec * 1000 + tp->msec)
+                   - now;
+    argv[argc] = (char *) req->conv.data;
+    argl[argc++] = req->conv.len;
+
+    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
+                                    ngx_live_help_store_appended, req,
+                                    argc, argv, argl);
+}
+
+
+static void
+ngx_live_help_store_appended(ngx_live_help_redis_t *rd, redisReply *reply,
+    void *data)
+{
+    ngx_live_help_store_req_t  *req;
+
+    req = data;
+
+    if (reply && reply->type == REDIS_REPLY_ERROR && !req->eval
+        && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0)
+    {
+        /*
+         * The script cache was emptied (SCRIPT FLUSH, or another server
+         * behind the same address): the script itself goes.  The owner
+         * has nothing else of its own in Redis meanwhile, so its messages
+         * stay in order.
+         */
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "live_help: redis has no script cached (NOSCRIPT), "
+                      "sending it whole");
+
+        req->eval = 1;
+
+        if (ngx_live_help_store_eval(req) == NGX_OK) {
+            return;
+        }
+    }
+
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "live_help: storing a message failed: %s", reply->str);
+    }
+
+    ngx_live_help_store_reply(rd, reply, req);
+}
+
+
+/* XRANGE of a conversation's log after "after", all of it after 0-0 */
+
+ngx_int_t
+ngx_live_help_store_range(ngx_live_help_store_req_t *req,
+    ngx_live_help_seq_t *after, ngx_uint_t count)
+{
+    u_char      *p, stream[64], start[NGX_INT64_LEN * 2 + 3];
+    u_char       n[NGX_INT_T_LEN];
+    size_t       argl[6];
+    const char  *argv[6];
+
+    argv[0] = "XRANGE";
+    argl[0] = 6;
+    argv[1] = (char *) stream;
+    argl[1] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log", &req->conv)
+              - stream;
+
+    if (after && (after->ms || after->seq)) {
+        p = ngx_sprintf(start, "(%uL-%uL", after->ms, after->seq);
+        argv[2] = (char *) start;
+        argl[2] = p - start;
+
+    } else {
+        argv[2] = "-";
+        argl[2] = 1;
+    }
+
+    argv[3] = "+";
+    argl[3] = 1;
+    argv[4] = "COUNT";
+    argl[4] = 5;
+    argv[5] = (char *) n;
+    argl[5] = ngx_sprintf(n, "%ui", count) - n;
+
+    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
+                                    ngx_live_help_store_reply, req, 6, argv,
+                                    argl);
+}
+
+
+ngx_int_t
+ngx_live_help_store_recent(ngx_live_help_store_req_t *req, ngx_uint_t count)
+{
+    u_char       n[NGX_INT_T_LEN];
+    size_t       argl[5];
+    const char  *argv[5];
+
+    argv[0] = "ZREVRANGE";
+    argl[0] = 9;
+    argv[1] = "lh:convs";
+    argl[1] = 8;
+    argv[2] = "0";
+    argl[2] = 1;
+    argv[3] = (char *) n;
+    argl[3] = ngx_sprintf(n, "%ui", count - 1) - n;
+    argv[4] = "WITHSCORES";
+    argl[4] = 10;
+
+    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
+                                    ngx_live_help_store_reply, req, 5, argv,
+                                    argl);
+}
+
+
+/* "~" instead of a stored id: not in the log */
+
+ngx_int_t
+ngx_live_help_store_say(ngx_str_t *conv, u_char *event, size_t len)
+{
+    u_char      channel[48], *buf;
+    size_t      argl[3];
+    ngx_int_t   rc;
+    const char *argv[3];
+
+    buf = ngx_alloc(len + 2, ngx_cycle->log);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    buf[0] = '~';
+    buf[1] = ' ';
+    ngx_memcpy(buf + 2, event, len);
+
+    argv[0] = "PUBLISH";
+    argl[0] = 7;
+    argv[1] = (char *) channel;
+    argl[1] = ngx_sprintf(channel, NGX_LIVE_HELP_CHANNEL "%V", conv)
+              - channel;
+    argv[2] = (char *) buf;
+    argl[2] = len + 2;
+
+    rc = ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, 3, argv,
+                                  argl);
+    ngx_free(buf);
+
+    return rc;
+}
+
+
+/* the count of agents online, for req's owner, or for all if req is NULL */
+
+ngx_int_t
+ngx_live_help_store_presence(ngx_live_help_store_req_t *req)
+{
+    return ngx_live_help_presence_count(req);
+}
+
+
+static void
+ngx_live_help_store_told(ngx_uint_t agents, void *data)
+{
+    void                       *owner;
+    ngx_live_help_store_req_t  *req;
+
+    req = data;
+    owner = NULL;
+
+    if (req) {
+        owner = req->owner;
+        ngx_live_help_store_req_free(req);
+
+        if (owner == NULL) {
+            return;
+        }
+    }
+
+    if (agents != (ngx_uint_t) -1) {
+        ngx_live_help_handler->presence(agents, owner);
+    }
+}
+
+
+ngx_int_t
+ngx_live_help_store_entry(redisReply *entry, ngx_str_t *id, ngx_str_t *event)
+{
+    redisReply  *fields;
+
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) {
+        return NGX_ERROR;
+    }
+
+    fields = entry->element[1];
+
+    if (entry->element[0]->type != REDIS_REPLY_STRING
+        || fields->type != REDIS_REPLY_ARRAY || fields->elements < 2
+        || fields->element[1]->type != REDIS_REPLY_STRING)
+    {
+        return NGX_ERROR;
+    }
+
+    id->data = (u_char *) entry->element[0]->str;
+    id->len = entry->element[0]->len;
+    event->data = (u_char *) fields->element[1]->str;
+    event->len = fields->element[1]->len;
+
+    return NGX_OK;
+}
+
+
+/* a stream id, "<ms>-<seq>" */
+
+ngx_int_t
+ngx_live_help_seq_parse(u_char *p, size_t len, ngx_live_help_seq_t *seq)
+{
+    u_char    *last;
+    uint64_t  *v;
+
+    last = p + len;
+    v = &seq->ms;
+    seq->ms = 0;
+    seq->seq = 0;
+
+    if (len == 0 || len > 41 || *p == '-') {
+        return NGX_ERROR;
+    }
+
+    for ( /* void */ ; p < last; p++) {
+
+        if (*p == '-' && v == &seq->ms && p + 1 < last) {
+            v = &seq->seq;
+            continue;
+        }
+
+        if (*p < '0' || *p > '9' || *v > 1000000000000000000ULL) {
+            return NGX_ERROR;
+        }
+
+        *v = *v * 10 + (*p - '0');
+    }
+
+    return (v == &seq->seq) ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_live_help_seq_after(ngx_live_help_seq_t *a, ngx_live_help_seq_t *b)
+{
+    return a->ms > b->ms || (a->ms == b->ms && a->seq > b->seq);
+}
+
+
+/* the command connection */
+
+
+static void
+ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd)
+{
+    ngx_live_help_store_status(1);
+    ngx_live_help_catch_up_all();
+}
+
+
+static void
+ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd)
+{
+    ngx_live_help_store_status(0);
+}
+
+
+static void
+ngx_live_help_retry(ngx_event_t *ev)
+{
+    if (ngx_live_help_cmd.ready) {
+        ngx_live_help_catch_up_all();
+    }
+}
+
+
+/* catch-ups that failed, while the connection was down or Redis loading */
+
+static void
+ngx_live_help_catch_up_all(void)
+{
+    ngx_queue_t               *q, *fq, *next;
+    ngx_live_help_conv_t      *conv;
+    ngx_live_help_follower_t  *f;
+
+    for (q = ngx_queue_head(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q = ngx_queue_next(q))
+    {
+        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
+
+        if (conv->state != NGX_LIVE_HELP_SUBSCRIBED) {
+            continue;
+        }
+
+        for (fq = ngx_queue_head(&conv->followers);
+             fq != ngx_queue_sentinel(&conv->followers);
+             fq = next)
+        {
+            next = ngx_queue_next(fq);
+            f = ngx_queue_data(fq, ngx_live_help_follower_t, link);
+
+            if (!f->live && !f->syncing) {
+                ngx_live_help_sync(f);
+            }
+        }
+    }
+}
+
+
+/*
+ * Clients show "reconnecting" while messages cannot be stored, and send
+ * their outbox again when the store is back: "up" only once Redis took the
+ * script and takes writes, so that a send then succeeds.
+ */
+
+static void
+ngx_live_help_store_status(ngx_uint_t up)
+{
+    if (ngx_live_help_stored_up == up) {
+        return;
+    }
+
+    ngx_live_help_stored_up = up;
+    ngx_live_help_handler->status(up);
+}
+
+
+/* the subscriber connection */
+
+
+static void
+ngx_live_help_sub_ready(ngx_live_help_redis_t *rd)
+{
+    ngx_queue_t           *q;
+    ngx_live_help_conv_t  *conv;
+
+    static const char  *argv[] = {
+        "SUBSCRIBE", NGX_LIVE_HELP_PRESENCE_CHANNEL
+    };
+    static size_t       argl[] = {
+        9, sizeof(NGX_LIVE_HELP_PRESENCE_CHANNEL) - 1
+    };
+
+    (void) ngx_live_help_redis_subscribe(rd, ngx_live_help_sub_message, NULL,
+                                         2, argv, argl);
+
+    for (q = ngx_queue_head(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q = ngx_queue_next(q))
+    {
+        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
+
+        if (conv->nfollowers) {
+            ngx_live_help_conv_subscribe(conv);
+        }
+    }
+
+    if (!ngx_queue_empty(&ngx_live_help_agents)) {
+        ngx_live_help_agents_subscribe();
+    }
+}
+
+
+/*
+ * Announcements may have been missed: every follower catches up from the
+ * log once its subscription is confirmed again, not before, or what is
+ * stored in between would be in neither.
+ */
+
+static void
+ngx_live_help_sub_lost(ngx_live_help_redis_t *rd)
+{
+    ngx_queue_t               *q, *next, *fq;
+    ngx_live_help_conv_t      *conv;
+    ngx_live_help_follower_t  *f;
+
+    for (q = ngx_queue_head(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
+
+        if (conv->nfollowers == 0) {
+            ngx_live_help_conv_free(conv);
+            continue;
+        }
+
+        conv->state = NGX_LIVE_HELP_UNSUBSCRIBED;
+
+        for (fq = ngx_queue_head(&conv->followers);
+             fq != ngx_queue_sentinel(&conv->followers);
+             fq = ngx_queue_next(fq))
+        {
+            f = ngx_queue_data(fq, ngx_live_help_follower_t, link);
+            f->live = 0;
+        }
+    }
+
+    /* agents are told to catch up when PSUBSCRIBE is confirmed again */
+    ngx_live_help_agents_state = NGX_LIVE_HELP_UNSUBSCRIBED;
+}
+
+
+static void
+ngx_live_help_agents_subscribe(void)
+{
+    static const char  *argv[] = { "PSUBSCRIBE", NGX_LIVE_HELP_CHANNEL "*" };
+    static size_t       argl[] = {
+        10, sizeof(NGX_LIVE_HELP_CHANNEL "*") - 1
+    };
+
+    if (ngx_live_help_agents_state != NGX_LIVE_HELP_UNSUBSCRIBED
+        || !ngx_live_help_sub.ready)
+    {
+        return;
+    }
+
+    if (ngx_live_help_redis_subscribe(&ngx_live_help_sub,
+                                      ngx_live_help_sub_message, NULL, 2,
+                                      argv, argl)
+        == NGX_OK)
+    {
+        ngx_live_help_agents_state = NGX_LIVE_HELP_SUBSCRIBING;
+    }
+}
+
+
+/*
+ * Every event announced from now on reaches this worker's agents: those
+ * waiting for the subscription are told it is there, and those that
+ * followed before it went, that they may have missed some.
+ */
+
+static void
+ngx_live_help_agents_subscribed(void)
+{
+    ngx_uint_t                 again;
+    ngx_queue_t               *q, *next;
+    ngx_live_help_follower_t  *f;
+
+    ngx_live_help_agents_state = NGX_LIVE_HELP_SUBSCRIBED;
+
+    for (q = ngx_queue_head(&ngx_live_help_agents);
+         q != ngx_queue_sentinel(&ngx_live_help_agents);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        f = ngx_queue_data(q, ngx_live_help_follower_t, link);
+
+        again = !f->waiting;
+        f->waiting = 0;
+        f->handler->subscribed(f, again);
+    }
+}

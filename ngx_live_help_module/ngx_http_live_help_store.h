@@ -1,0 +1,152 @@
+
+/*
+ * The store and its fan-out: conversations as Redis streams, announced to
+ * every worker and host by pub/sub, and the followers of a worker caught up
+ * from the log.  The layer below the sessions: it knows Redis and JSON
+ * bytes, not sockets, and tells whoever follows a conversation through the
+ * handlers it was given.
+ */
+
+
+#ifndef _NGX_HTTP_LIVE_HELP_STORE_H_INCLUDED_
+#define _NGX_HTTP_LIVE_HELP_STORE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_msg.h"
+#include "ngx_http_live_help_redis.h"
+#include "ngx_live_help_token.h"
+
+
+#define NGX_LIVE_HELP_CHANNEL        "lh:c:"
+#define NGX_LIVE_HELP_HISTORY_COUNT  1000
+
+
+typedef struct {
+    uint64_t                    ms;
+    uint64_t                    seq;
+} ngx_live_help_seq_t;
+
+
+typedef struct ngx_live_help_conv_s      ngx_live_help_conv_t;
+typedef struct ngx_live_help_follower_s  ngx_live_help_follower_t;
+typedef struct ngx_live_help_store_req_s ngx_live_help_store_req_t;
+
+
+/*
+ * How a follower is told.  event: a stored event ("event" message, in
+ * order, once) or typing ("typing" message) of what it follows, as bytes
+ * ready to send; NGX_ERROR if the follower cannot take more now (its
+ * socket broke).  live (visitors): caught up, events come live from now.
+ * subscribed (agents): the worker follows every conversation (again);
+ * "again" says that announcements may have been missed meanwhile.
+ */
+typedef struct {
+    ngx_int_t  (*event)(ngx_live_help_follower_t *f,
+                        ngx_live_help_msg_t *msg);
+    void       (*live)(ngx_live_help_follower_t *f);
+    void       (*subscribed)(ngx_live_help_follower_t *f, ngx_uint_t again);
+} ngx_live_help_follower_handler_t;
+
+
+struct ngx_live_help_follower_s {
+    ngx_queue_t                        link;
+    ngx_live_help_conv_t              *conv;     /* NULL: all of them */
+    ngx_live_help_follower_handler_t  *handler;
+    ngx_live_help_store_req_t         *sync;     /* a catch-up on the way */
+    ngx_live_help_seq_t                last;
+
+    unsigned                           live:1;
+    unsigned                           syncing:1;
+    unsigned                           dirty:1;
+    unsigned                           told_live:1;
+    unsigned                           waiting:1; /* for the subscription */
+};
+
+
+/* what the worker's sessions are told by the store as a whole */
+typedef struct {
+    /* a message can be stored (up) or not: Redis answered, or went */
+    void  (*status)(ngx_uint_t up);
+    /* agents online, for the owner of a request (store_presence), or for
+     * everyone (owner NULL) when agents came or went */
+    void  (*presence)(ngx_uint_t agents, void *owner);
+} ngx_live_help_store_handler_t;
+
+
+/*
+ * A command for a session.  Its owner keeps it in a list of its own
+ * (link) so that, when the owner goes, the answer still to come is
+ * dropped: ngx_live_help_store_forget().  The store frees a request once
+ * its handler has run; the handler forgets it first.
+ */
+typedef void (*ngx_live_help_store_reply_pt)(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+
+struct ngx_live_help_store_req_s {
+    ngx_queue_t                    link;    /* the owner's list */
+    ngx_queue_t                    queue;   /* free for the owner's use */
+    ngx_live_help_store_reply_pt   handler;
+    void                          *owner;   /* NULL once it went */
+    size_t                         size;
+    ngx_uint_t                     eval;    /* sent as EVAL, not EVALSHA */
+    ngx_uint_t                     sent;    /* in Redis */
+    ngx_str_t                      conv;
+    ngx_str_t                      cid;
+    ngx_str_t                      event;
+    u_char                         data[1];
+};
+
+
+ngx_int_t ngx_live_help_store_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf,
+    ngx_live_help_store_handler_t *handler);
+void ngx_live_help_store_exit_process(void);
+ngx_uint_t ngx_live_help_store_configured(void);
+ngx_uint_t ngx_live_help_store_up(void);
+
+/* following conversations: a visitor its own, after its last seq */
+ngx_int_t ngx_live_help_store_follow(ngx_live_help_follower_t *f,
+    u_char *conv, size_t len);
+/* the id of the conversation a visitor follows */
+ngx_str_t *ngx_live_help_store_followed(ngx_live_help_follower_t *f);
+/* an agent every conversation; the subscribed handler says when */
+void ngx_live_help_store_follow_all(ngx_live_help_follower_t *f);
+void ngx_live_help_store_leave(ngx_live_help_follower_t *f);
+
+/* requests; "size" bytes of data for the owner's strings; list may be
+ * NULL for a request the owner keeps track of otherwise */
+ngx_live_help_store_req_t *ngx_live_help_store_req(ngx_queue_t *list,
+    void *owner, ngx_live_help_store_reply_pt handler, size_t size);
+void ngx_live_help_store_req_free(ngx_live_help_store_req_t *req);
+void ngx_live_help_store_forget(ngx_queue_t *list);
+
+/*
+ * Stores req->event in req->conv once per req->cid and announces it; the
+ * reply is the stream id (a string) or an error.  NGX_ERROR: not sent.
+ */
+ngx_int_t ngx_live_help_store_append(ngx_live_help_store_req_t *req);
+/* XRANGE of req->conv after "after" (all if NULL), at most count */
+ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
+    ngx_live_help_seq_t *after, ngx_uint_t count);
+/* conversations active last, newest first: ZREVRANGE ... WITHSCORES */
+ngx_int_t ngx_live_help_store_recent(ngx_live_help_store_req_t *req,
+    ngx_uint_t count);
+/* an event that is said, not stored: to the followers of conv only */
+ngx_int_t ngx_live_help_store_say(ngx_str_t *conv, u_char *event,
+    size_t len);
+
+/* an entry of a range: its id and its event's bytes */
+ngx_int_t ngx_live_help_store_entry(redisReply *entry, ngx_str_t *id,
+    ngx_str_t *event);
+ngx_int_t ngx_live_help_seq_parse(u_char *p, size_t len,
+    ngx_live_help_seq_t *seq);
+
+/* agents online, told to the store handler's presence() */
+ngx_int_t ngx_live_help_store_presence(ngx_live_help_store_req_t *req);
+
+
+#endif /* _NGX_HTTP_LIVE_HELP_STORE_H_INCLUDED_ */

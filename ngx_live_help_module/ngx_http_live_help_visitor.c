@@ -1,0 +1,229 @@
+
+/*
+ * A visitor's socket: one conversation, named after the visitor, known by
+ * a signed token that the widget keeps; the events after the last one the
+ * visitor saw, then live ones; its messages and typing.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/rand.h>
+
+#include "ngx_http_live_help_session.h"
+
+
+#define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
+
+
+static ngx_int_t ngx_live_help_visitor_open(ngx_live_help_ws_t *ws);
+static ngx_int_t ngx_live_help_visitor_message(ngx_live_help_ws_t *ws,
+    u_char *data, size_t len);
+static void ngx_live_help_visitor_close(ngx_live_help_ws_t *ws);
+static ngx_int_t ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
+static void ngx_live_help_visitor_live(ngx_live_help_follower_t *f);
+
+
+ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
+    NGX_LIVE_HELP_VISITOR,
+    ngx_live_help_visitor_open,
+    ngx_live_help_visitor_message,
+    ngx_live_help_visitor_close
+};
+
+
+static ngx_live_help_follower_handler_t  ngx_live_help_visitor_follower = {
+    ngx_live_help_session_event,
+    ngx_live_help_visitor_live,
+    NULL
+};
+
+
+static ngx_int_t
+ngx_live_help_visitor_open(ngx_live_help_ws_t *ws)
+{
+    return ngx_live_help_session_open(ws, sizeof(ngx_live_help_session_t))
+           ? NGX_OK : NGX_ERROR;
+}
+
+
+static void
+ngx_live_help_visitor_close(ngx_live_help_ws_t *ws)
+{
+    if (ws->data) {
+        ngx_live_help_session_close(ws->data);
+    }
+}
+
+
+static ngx_int_t
+ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
+    size_t len)
+{
+    json_t                     *ev;
+    ngx_int_t                   rc;
+    ngx_live_help_session_t    *s;
+    ngx_live_help_proto_msg_t   m;
+
+    s = ws->data;
+
+    rc = ngx_live_help_session_decode(s, data, len, &m);
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_OK : rc;
+    }
+
+    switch (m.type) {
+
+    case NGX_LIVE_HELP_MSG_HELLO:
+        rc = ngx_live_help_visitor_hello(s, &m);
+        break;
+
+    case NGX_LIVE_HELP_MSG_MESSAGE:
+        ev = json_pack("{s:s, s:s, s:s%, s:s}", "kind", "message",
+                       "from", "visitor", "text", m.text, m.text_len,
+                       "cid", m.cid);
+
+        rc = ev ? ngx_live_help_session_store(s,
+                      ngx_live_help_store_followed(&s->follower), m.cid, ev)
+                : NGX_ERROR;
+        break;
+
+    case NGX_LIVE_HELP_MSG_TYPING:
+        ev = json_pack("{s:s, s:s, s:b}", "kind", "typing",
+                       "from", "visitor", "on", m.on);
+
+        rc = ev ? ngx_live_help_session_say(s,
+                      ngx_live_help_store_followed(&s->follower), ev)
+                : NGX_ERROR;
+        break;
+
+    default:
+        /* the decoder refuses agents' requests from visitors */
+        rc = ngx_live_help_send_error(ws, "unknown_type", "not for visitors",
+                                      m.id);
+    }
+
+    ngx_live_help_proto_free(&m);
+
+    return rc;
+}
+
+
+/*
+ * {"type":"hello","token":"...","after":"1700000000000-0"}
+ *
+ * A new visitor gets an id and a token to keep; a known one its
+ * conversation, then the events after "after", then live ones.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    u_char                           token[NGX_LIVE_HELP_TOKEN_MAX];
+    u_char                           vid[NGX_LIVE_HELP_ID_MAX];
+    u_char                           rnd[12];
+    size_t                           len, id_len;
+    json_t                          *reply;
+    ngx_int_t                        rc;
+    const char                      *tok, *after;
+    const u_char                    *id;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_live_help_module);
+
+    tok = m->token;
+    after = m->after;
+
+    id = NULL;
+    id_len = 0;
+
+    if (tok == NULL
+        || !ngx_live_help_token_check((const u_char *) tok, ngx_strlen(tok),
+                                      lmcf->secret.data, lmcf->secret.len,
+                                      ngx_time(), &id, &id_len))
+    {
+        /* a new visitor */
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return NGX_ERROR;
+        }
+
+        vid[0] = 'v';
+        id_len = 1 + ngx_live_help_base64url(vid + 1, rnd, sizeof(rnd));
+        after = NULL;
+
+    } else {
+        ngx_memcpy(vid, id, id_len);
+    }
+
+    len = ngx_live_help_token_make(token, lmcf->secret.data, lmcf->secret.len,
+                                   vid, id_len,
+                                   ngx_time() + NGX_LIVE_HELP_TOKEN_TTL);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    if (after == NULL
+        || ngx_live_help_seq_parse((u_char *) after, ngx_strlen(after),
+                                   &s->follower.last)
+           != NGX_OK)
+    {
+        s->follower.last.ms = 0;
+        s->follower.last.seq = 0;
+    }
+
+    /* one conversation per visitor, named after the visitor */
+    reply = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "session",
+                      "visitor", vid, id_len, "token", token, len,
+                      "conversation", vid, id_len);
+    if (reply == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_live_help_send_json(s->ws, reply);
+    json_decref(reply);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* whether anybody can answer: the widget offers a form if not */
+    ngx_live_help_session_presence(s);
+
+    s->follower.handler = &ngx_live_help_visitor_follower;
+
+    if (ngx_live_help_store_follow(&s->follower, vid, id_len) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    s->following = 1;
+    s->hello = 1;
+
+    return NGX_OK;
+}
+
+
+/* caught up: what comes now comes live */
+
+static void
+ngx_live_help_visitor_live(ngx_live_help_follower_t *f)
+{
+    json_t                   *j;
+    ngx_str_t                *conv;
+    ngx_live_help_session_t  *s;
+
+    s = ngx_live_help_follower_session(f);
+    conv = ngx_live_help_store_followed(f);
+
+    j = json_pack("{s:s, s:s%}", "type", "live",
+                  "conversation", conv->data, conv->len);
+    if (j == NULL) {
+        return;
+    }
+
+    (void) ngx_live_help_send_json(s->ws, j);
+    json_decref(j);
+}
