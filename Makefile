@@ -29,8 +29,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
 FUZZERS    := ws_parse proto scan
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps demo test test-unit test-t test-browser install uninstall \
-        check-style check-layers clean fuzz test-asan asan-module
+.PHONY: all deps demo test test-unit test-client test-t test-browser install \
+        uninstall check-style check-layers clean fuzz test-asan asan-module
 
 all: $(MODULE)
 
@@ -64,8 +64,8 @@ deps:
 demo: deps $(MODULE)
 	demo/run.sh
 
-test: deps $(MODULE) check-style check-layers test-unit fuzz test-t test-asan \
-      test-browser
+test: deps $(MODULE) check-style check-layers test-unit test-client fuzz \
+      test-t test-asan test-browser
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
@@ -74,6 +74,10 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 
 test-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+# the chat client (static/widget/client.js) in Node, on a fake socket
+test-client:
+	node --test tests/client/
 
 # libFuzzer with ASan and UBSan, FUZZ_SECONDS per target
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)

@@ -1,10 +1,10 @@
 /*
  * Live Help loader: injected into every page by ngx_http_live_help_module.
  *
- * It draws only the launcher button. The chat UI (chat.js, chat.css) is
- * fetched on the first click, from the directory this script was served
- * from and with the same ?v= query, so one cache-busting version covers
- * every asset. A visitor who has chatted before (a token or an unsent
+ * It draws only the launcher button. The chat UI (chat.js, chat.css, and
+ * client.js, the protocol client chat.js draws from) is fetched on the
+ * first click, from the directory this script was served from and with the
+ * same ?v= query, so one cache-busting version covers every asset. A visitor who has chatted before (a token or an unsent
  * message in localStorage) gets it at once, without opening it, so that
  * replies raise the unread badge and unsent messages go out on any page.
  * Everything lives in an open shadow root so the page's CSS cannot restyle
@@ -94,7 +94,7 @@
         open: false,
         loading: false,
         wantOpen: false,    /* open once loaded: the visitor clicked */
-        ready: false,       /* chat.js and chat.css have both loaded */
+        ready: false,       /* client.js, chat.js and chat.css loaded */
         chat: null,         /* what chat.js's factory returned */
         factory: null
     };
@@ -230,12 +230,13 @@
     }
 
     function loadChat(andOpen) {
+        var client = withNonce(el('script', { src: asset('client.js') }));
         var js = withNonce(el('script', { src: asset('chat.js') }));
         var css = withNonce(el('link', {
             rel: 'stylesheet',
             href: asset('chat.css')
         }));
-        var done = Promise.all([loaded(js), loaded(css)]);
+        var done = Promise.all([loaded(client), loaded(js), loaded(css)]);
 
         state.loading = true;
         state.wantOpen = andOpen;
@@ -245,11 +246,12 @@
         }
 
         root.appendChild(css);
+        (document.head || document.documentElement).appendChild(client);
         (document.head || document.documentElement).appendChild(js);
 
         done.then(function () {
-            if (!state.factory) {
-                throw new Error('chat.js did not register');
+            if (!state.factory || !window.LiveHelpClient) {
+                throw new Error('chat.js or client.js did not run');
             }
 
             state.ready = true;
@@ -262,6 +264,7 @@
         }).catch(function () {
             /* drop the failed elements so the next click tries again */
             css.remove();
+            client.remove();
             js.remove();
             if (state.wantOpen) {
                 status.textContent = STRINGS.loadError;

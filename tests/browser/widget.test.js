@@ -20,6 +20,7 @@ const PAGE_GREEN = 'rgb(0, 170, 0)';
 const LOADER_RE = /\/live-help\/widget\/loader\.js\?v=[0-9A-Fa-f]+$/;
 const CHAT_JS_RE = /\/live-help\/widget\/chat\.js(\?|$)/;
 const CHAT_CSS_RE = /\/live-help\/widget\/chat\.css(\?|$)/;
+const CLIENT_JS_RE = /\/live-help\/widget\/client\.js(\?|$)/;
 const PHONE = { width: 390, height: 760 };
 
 let stack;
@@ -150,18 +151,22 @@ describe('visitor widget', () => {
             assert.ok(loaderUrl, `no loader request in ${requested}`);
             assert.deepEqual(
                 requested.filter((u) => CHAT_JS_RE.test(u)
-                                        || CHAT_CSS_RE.test(u)),
+                                        || CHAT_CSS_RE.test(u)
+                                        || CLIENT_JS_RE.test(u)),
                 [], 'chat assets were fetched before any click');
 
             const jsResponse = page.waitForResponse(
                 (res) => CHAT_JS_RE.test(res.url()));
             const cssResponse = page.waitForResponse(
                 (res) => CHAT_CSS_RE.test(res.url()));
+            const clientResponse = page.waitForResponse(
+                (res) => CLIENT_JS_RE.test(res.url()));
 
             await launcher(page).click();
 
             const js = await jsResponse;
             const css = await cssResponse;
+            const client = await clientResponse;
             const version = new URL(loaderUrl).search;
 
             assert.equal(js.status(), 200);
@@ -172,6 +177,10 @@ describe('visitor widget', () => {
                          'chat.js does not carry the loader version');
             assert.equal(new URL(css.url()).search, version,
                          'chat.css does not carry the loader version');
+            assert.equal(client.status(), 200);
+            assert.match(client.headers()['content-type'], /javascript/);
+            assert.equal(new URL(client.url()).search, version,
+                         'client.js does not carry the loader version');
 
             await dialog(page).waitFor({ state: 'visible' });
         });
@@ -432,7 +441,8 @@ describe('visitor widget', () => {
     });
 
     test('assets_served_by_module_match_static_dir', async () => {
-        for (const name of ['loader.js', 'chat.js', 'chat.css']) {
+        for (const name of ['loader.js', 'client.js', 'chat.js',
+                            'chat.css']) {
             const url = `${stack.baseUrl}/live-help/widget/${name}`;
             const res = await fetch(url);
             const file = fs.readFileSync(
