@@ -33,15 +33,15 @@ use LiveHelp::WS;
 my $JSON = JSON::PP->new;
 my $AUTH = 'Authorization: Basic ' . encode_base64('maria:s3cret', '');
 
-# appendonly, so that a restart keeps the log
-my $redis_dir;
-my $redis = start_redis();
-
 # DEBUG POPULATE makes a dataset that takes a while to load; Redis 7
 # refuses DEBUG unless told otherwise (and older ones know no such option)
 my ($REDIS_MAJOR) = (`${\($ENV{REDIS_BIN} || 'redis-server')} --version`
                      // '') =~ /\bv=(\d+)/;
 $REDIS_MAJOR //= 0;
+
+# appendonly, so that a restart keeps the log
+my $redis_dir;
+my $redis = start_redis();
 
 sub start_redis {
     my (%o) = @_;
