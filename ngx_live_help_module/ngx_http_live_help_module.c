@@ -342,6 +342,8 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_live_help_loc_conf_t *prev = parent;
     ngx_http_live_help_loc_conf_t *conf = child;
 
+    ngx_http_live_help_main_conf_t  *lmcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
     ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
@@ -352,6 +354,23 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
+
+    /*
+     * Merged after the whole http block was read: live_help_redis, if
+     * any, is known.  Without it the widget can only say that chat is not
+     * available, which is likely not what was meant.
+     */
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_live_help_module);
+
+    if ((conf->enable || conf->endpoint) && lmcf->redis == NULL
+        && !lmcf->told_no_redis)
+    {
+        lmcf->told_no_redis = 1;
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"live_help\" or \"live_help_endpoint\" is used "
+                           "but \"live_help_redis\" is not set: the widget "
+                           "will say that chat is not available");
+    }
 
     if (conf->enable && !conf->endpoint) {
         return ngx_http_live_help_make_tag(cf, conf);

@@ -36,6 +36,7 @@ typedef struct {
     ngx_str_t           endpoint;  /* the first endpoint location */
     ngx_str_t           secret;    /* signs visitor tokens */
     ngx_str_t           secret_file;
+    ngx_flag_t          told_no_redis;
 } ngx_http_live_help_main_conf_t;
 
 

@@ -67,6 +67,17 @@ subtest 'minimal_complete_config_passes' => sub {
     like($out, qr/test is successful/, 'test is successful');
 };
 
+subtest 'live_help_without_live_help_redis_warns_and_passes' => sub {
+    my ($rc, $out) = nginx_t(http => '');
+    is($rc, 0, 'nginx -t still succeeds') or diag $out;
+    like($out, qr/\[warn\].*"live_help_redis" is not set/,
+        'with a warning naming live_help_redis') or diag $out;
+    is(() = $out =~ /live_help_redis" is not set/g, 1, 'said once');
+
+    ($rc, $out) = nginx_t();
+    unlike($out, qr/is not set/, 'no warning when it is set');
+};
+
 subtest 'all_directive_forms_pass' => sub {
     my ($rc, $out) = nginx_t(
         http     => "live_help_redis unix:/run/redis.sock;\n    live_help off;",

@@ -18,6 +18,8 @@
     var STRINGS = {
         connecting: 'Connecting\u2026',
         reconnecting: 'Reconnecting\u2026',
+        unavailable: 'Chat is not available: this server has no ' +
+                     'live_help_redis.',
         visitor: 'Visitor',
         you: 'You',
         conversation: function (id) {

@@ -149,6 +149,12 @@
         /* the one status line, from the state of things */
         function refreshStatus() {
             var text = '';
+            var off = client.status() === 'unavailable';
+
+            /* nobody can answer here: promise nothing, take nothing */
+            input.disabled = off;
+            send.disabled = off;
+            empty.textContent = off ? '' : s.empty;
 
             if (tooLong) {
                 text = s.tooLong;

@@ -110,6 +110,7 @@
         var everLive = false;
         var slow = false;           /* the first connect is taking a while */
         var storeDown = false;      /* the worker has lost its store */
+        var unavailable = false;    /* the server has no store at all */
         var attempt = 0;            /* connects since the last live */
         var reconnectTimer = 0;
         var heard = 0;              /* when the socket last said anything */
@@ -191,6 +192,9 @@
         /* Status */
 
         function status() {
+            if (unavailable) {
+                return 'unavailable';
+            }
             if (storeDown || nackAttempt || (!live && everLive)) {
                 return 'reconnecting';
             }
@@ -429,6 +433,7 @@
         function nowLive() {
             live = true;
             everLive = true;
+            unavailable = false;    /* configured since, and reloaded */
             attempt = 0;
             refresh();
             flush();
@@ -691,6 +696,12 @@
         function refused(id, code) {
             var c;
 
+            if (code === 'not_configured') {
+                /* no live_help_redis: waiting would not help */
+                unavailable = true;
+                refresh();
+                return;
+            }
             if (typeof id !== 'string') {
                 if (agent && code === 'unavailable') {
                     /* a history answer that failed names no request */

@@ -41,6 +41,7 @@
         notSent: 'Not sent',
         connecting: 'Connecting\u2026',
         reconnecting: 'Reconnecting\u2026',
+        unavailable: 'Chat is not available right now.',
         tooLong: 'This message is too long.'
     };
 

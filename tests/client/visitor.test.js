@@ -332,3 +332,35 @@ test('garbage_from_the_server_is_ignored', () => {
     h.ws.say({ type: 'event', conversation: 'v1', seq: seq(1) });
     assert.deepEqual(h.events(), [`event v1 ${seq(1)} - @0`]);
 });
+
+test('a_server_without_a_store_says_unavailable_not_reconnecting', () => {
+    const h = setup();
+
+    h.client.start();
+    h.ws.welcome();
+    assert.deepEqual(h.frames(), [{ type: 'hello' }]);
+    h.ws.say({ type: 'error', code: 'not_configured',
+               text: 'live_help_redis is not set' });
+    assert.equal(h.client.status(), 'unavailable');
+
+    /* and it stays so: time passing changes nothing */
+    h.clock.advance(60000);
+    assert.equal(h.client.status(), 'unavailable');
+    assert.equal(h.client.isLive(), false);
+});
+
+test('unavailable_ends_once_a_reloaded_server_has_a_store', () => {
+    const h = setup();
+
+    h.client.start();
+    h.ws.welcome();
+    h.ws.say({ type: 'error', code: 'not_configured', text: 'x' });
+    assert.equal(h.client.status(), 'unavailable');
+
+    /* nginx reloaded with live_help_redis: 1001, then a working hello */
+    h.ws.drop(1001);
+    h.clock.advance(10000);
+    connect(h);
+    assert.equal(h.client.isLive(), true);
+    assert.equal(h.client.status(), '');
+});

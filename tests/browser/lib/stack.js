@@ -228,7 +228,8 @@ function readIfExists(file) {
     }
 }
 
-function nginxConf(dir, port, redisPort) {
+/* noStore: no live_help_redis, as an operator who forgot it */
+function nginxConf(dir, port, redisPort, { noStore = false } = {}) {
     return `load_module ${MODULE};
 worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -240,7 +241,7 @@ http {
     client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp;
     fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp;
     scgi_temp_path ${dir}/tmp;
-    live_help_redis 127.0.0.1:${redisPort};
+    ${noStore ? '' : `live_help_redis 127.0.0.1:${redisPort};`}
     live_help_secret_file ${dir}/secret;
     server {
         listen 127.0.0.1:${port};
@@ -333,7 +334,7 @@ function run(file, args) {
     });
 }
 
-async function startNginx(dir, redisPort) {
+async function startNginx(dir, redisPort, opts) {
     const port = await freePort();
     const conf = path.join(dir, 'nginx.conf');
     const errorLog = path.join(dir, 'error.log');
@@ -352,7 +353,7 @@ async function startNginx(dir, redisPort) {
     fs.writeFileSync(path.join(dir, 'agents'),
                      `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`, { mode: 0o644 });
     fs.chmodSync(dir, 0o755);
-    fs.writeFileSync(conf, nginxConf(dir, port, redisPort));
+    fs.writeFileSync(conf, nginxConf(dir, port, redisPort, opts));
 
     const res = await run(NGINX, ['-p', dir, '-c', conf, '-e', errorLog,
                                   '-g', 'daemon on;']);
@@ -407,13 +408,13 @@ async function startNginx(dir, redisPort) {
     };
 }
 
-async function startStack() {
+async function startStack(opts = {}) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-help-browser-'));
     let redis = await startRedis(dir);
     let nginx;
 
     try {
-        nginx = await startNginx(dir, redis.port);
+        nginx = await startNginx(dir, redis.port, opts);
 
     } catch (e) {
         await redis.stop();
