@@ -23,6 +23,11 @@
 #define NGX_LIVE_HELP_REDIS_PROBE_MIN        100
 #define NGX_LIVE_HELP_REDIS_PROBE_MAX        1000
 
+/* a peer gone without a word (host down, link cut) is found in ~25 s */
+#define NGX_LIVE_HELP_REDIS_KEEPIDLE         10
+#define NGX_LIVE_HELP_REDIS_KEEPINTVL        5
+#define NGX_LIVE_HELP_REDIS_KEEPCNT          3
+
 
 typedef struct {
     ngx_live_help_redis_t         *rd;
@@ -59,6 +64,8 @@ static void ngx_live_help_redis_probe_reply(ngx_live_help_redis_t *rd,
 static void ngx_live_help_redis_probe_again(ngx_live_help_redis_t *rd);
 static void ngx_live_help_redis_check(ngx_live_help_redis_t *rd,
     redisReply *reply);
+static void ngx_live_help_redis_keepalive(ngx_live_help_redis_t *rd,
+    ngx_socket_t fd);
 
 
 ngx_int_t
@@ -133,6 +140,10 @@ ngx_live_help_redis_connect(ngx_live_help_redis_t *rd)
         text[len] = '\0';
 
         ac = redisAsyncConnect((const char *) text, (int) u->port);
+
+        if (ac && !ac->err) {
+            ngx_live_help_redis_keepalive(rd, ac->c.fd);
+        }
     }
 
     if (ac == NULL || ac->err) {
@@ -746,4 +757,44 @@ ngx_live_help_redis_cleanup(void *privdata)
     rd->ac = NULL;
     rd->connected = 0;
     rd->ready = 0;
+}
+
+
+/*
+ * The subscriber connection only ever reads: without keepalive a Redis
+ * host that vanished without a reset would leave it waiting for ever, and
+ * every follower of the worker would miss what is announced.
+ */
+
+static void
+ngx_live_help_redis_keepalive(ngx_live_help_redis_t *rd, ngx_socket_t fd)
+{
+    int  value;
+
+    value = 1;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, (const void *) &value,
+                   sizeof(int))
+        == -1)
+    {
+        ngx_log_error(NGX_LOG_WARN, rd->log, ngx_socket_errno,
+                      "live_help: setsockopt(SO_KEEPALIVE) failed");
+        return;
+    }
+
+#if (NGX_HAVE_KEEPALIVE_TUNABLE)
+
+    value = NGX_LIVE_HELP_REDIS_KEEPIDLE;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, (const void *) &value,
+                      sizeof(int));
+
+    value = NGX_LIVE_HELP_REDIS_KEEPINTVL;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, (const void *) &value,
+                      sizeof(int));
+
+    value = NGX_LIVE_HELP_REDIS_KEEPCNT;
+    (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, (const void *) &value,
+                      sizeof(int));
+
+#endif
 }

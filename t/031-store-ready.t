@@ -102,6 +102,34 @@ subtest 'the_module_loads_lua_append_as_the_file_says' => sub {
     $v->close;
 };
 
+# The workers' connections to Redis (established, Redis as the peer):
+# [ timer kind, ... ] from /proc/net/tcp, 2 = keepalive when idle
+sub redis_connection_timers {
+    my $port = sprintf '%04X', $redis->port;
+    open my $fh, '<', '/proc/net/tcp' or return [];
+    my @t;
+    while (<$fh>) {
+        my @f = split ' ';
+        next unless @f > 5 && $f[2] =~ /:$port$/ && $f[3] eq '01';
+        push @t, (split /:/, $f[5])[0];
+    }
+    return \@t;
+}
+
+subtest 'redis_connections_use_tcp_keepalive' => sub {
+    my ($v) = visitor();
+    my $t;
+    ok(eval {
+        wait_until('4 idle Redis connections with a keepalive timer', sub {
+            $t = redis_connection_timers();
+            @$t >= 4 && !grep { $_ ne '02' } @$t;
+        });
+        1;
+    }, 'a silently dead Redis host is found without a reply pending')
+        or diag "timers: @$t";
+    $v->close;
+};
+
 subtest 'replica_refuses_writes_and_store_status_follows' => sub {
     my ($v, $conv) = visitor();
     $v->send_json({ type => 'message', cid => 'before', text => 'one' });
