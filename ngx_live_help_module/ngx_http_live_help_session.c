@@ -226,7 +226,8 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
 
     if (!ngx_live_help_store_up()
         || (!ngx_queue_empty(&s->stores)
-            && s->stores_size + event_len > NGX_LIVE_HELP_STORE_QUEUE))
+            && (s->stores_size + event_len > NGX_LIVE_HELP_STORE_QUEUE
+                || s->nstores >= NGX_LIVE_HELP_STORE_QUEUE_N)))
     {
         /* not stored, not acknowledged: the client's outbox sends again */
         json_decref(event);
@@ -262,6 +263,7 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
 
     ngx_queue_insert_tail(&s->stores, &req->queue);
     s->stores_size += req->size;
+    s->nstores++;
 
     if (ngx_queue_head(&s->stores) == &req->queue) {
         ngx_live_help_session_store_next(s);
@@ -312,6 +314,7 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
 
     ngx_queue_remove(&req->queue);
     s->stores_size -= req->size;
+    s->nstores--;
 
     j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
                   "cid", req->cid.data, req->cid.len,
@@ -358,6 +361,7 @@ ngx_live_help_session_store_failed(ngx_live_help_session_t *s)
         req = ngx_queue_data(q, ngx_live_help_store_req_t, queue);
         ngx_queue_remove(q);
         s->stores_size -= req->size;
+        s->nstores--;
 
         (void) ngx_live_help_session_nack(s, req->cid.data, req->cid.len);
 

@@ -21,8 +21,12 @@
 #include "ngx_live_help_proto.h"
 
 
-/* bytes of messages a socket may have waiting to be stored */
+/*
+ * What a socket may have waiting to be stored: bytes, and messages (each
+ * new one is compared with those waiting, so their number stays small)
+ */
 #define NGX_LIVE_HELP_STORE_QUEUE    (1024 * 1024)
+#define NGX_LIVE_HELP_STORE_QUEUE_N  256
 
 
 typedef struct {
@@ -37,7 +41,8 @@ typedef struct {
      * order it sent them, whatever Redis answered in between.
      */
     ngx_queue_t                 stores;
-    size_t                      stores_size;
+    uint32_t                    stores_size;
+    uint32_t                    nstores;
     ngx_str_t                   held;
 
     unsigned                    hello:1;

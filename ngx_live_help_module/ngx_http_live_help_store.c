@@ -655,10 +655,8 @@ ngx_live_help_deliver(ngx_live_help_conv_t *conv, ngx_str_t *cid,
         f = ngx_queue_data(q, ngx_live_help_follower_t, link);
 
         if (conv == NULL) {
-            if (!f->waiting) {
-                (void) f->handler->event(f, msg);
-            }
-
+            /* pmessages come only after the PSUBSCRIBE was confirmed */
+            (void) f->handler->event(f, msg);
             continue;
         }
 

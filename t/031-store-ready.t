@@ -217,6 +217,40 @@ subtest 'pipelined_messages_of_an_agent_are_stored_in_order' => sub {
     $_->close for $v, $g;
 };
 
+subtest 'a_socket_that_pipelines_without_end_is_held_not_queued' => sub {
+    my ($v, $conv) = visitor();
+    my @cids = map { "q$_" } 1 .. 600;
+    $v->send_json({ type => 'message', cid => $_, text => '.' }) for @cids;
+
+    my (%answer, @acked);
+    while (keys %answer < @cids) {
+        my $m = $v->recv_json;
+        next unless $m->{type} eq 'ack' || $m->{type} eq 'nack';
+        $answer{ $m->{cid} } //= $m->{type};
+        push @acked, $m->{cid} if $m->{type} eq 'ack';
+    }
+    my $n = @acked;
+    cmp_ok($n, '<', scalar @cids, "only $n of 600 taken at once");
+    is_deeply(\@acked, [ @cids[0 .. $n - 1] ], 'the first ones, in order');
+    is_deeply(logged_cids($conv), \@acked, 'and only they are stored');
+
+    # the outbox again, from the first nacked one: everything, in order
+    my @rest = @cids[$n .. $#cids];
+    while (@rest) {
+        $v->send_json({ type => 'message', cid => $_, text => '.' })
+            for @rest;
+        my %got;
+        while (keys %got < @rest) {
+            my $m = $v->recv_json;
+            $got{ $m->{cid} } //= $m->{type}
+                if $m->{type} eq 'ack' || $m->{type} eq 'nack';
+        }
+        @rest = grep { $got{$_} eq 'nack' } @rest;
+    }
+    is_deeply(logged_cids($conv), \@cids, 'all 600 stored once, in order');
+    $v->close;
+};
+
 $ngx->stop;
 $redis->stop;
 done_testing;
