@@ -73,7 +73,7 @@
     var tooLong = false;
     var convs = new Map();          /* conversation id -> its list item */
     var current = null;             /* the open conversation */
-    var read = load(READ_KEY, {});  /* conversation -> last seq read */
+    var read = Client.load(READ_KEY, {});  /* conversation -> last seq read */
 
     function el(name, cls, text) {
         var node = document.createElement(name);
@@ -87,35 +87,9 @@
         return node;
     }
 
-    function load(key, fallback) {
-        try {
-            var v = localStorage.getItem(key);
-
-            return v === null ? fallback : JSON.parse(v);
-
-        } catch (e) {
-            return fallback;
-        }
-    }
-
-    function save(key, value) {
-        try {
-            localStorage.setItem(key, JSON.stringify(value));
-
-        } catch (e) {
-            /* full or disabled: nothing survives a reload, that is all */
-        }
-    }
-
     function clock(ms) {
         return new Date(ms).toLocaleTimeString([], { hour: '2-digit',
                                                      minute: '2-digit' });
-    }
-
-    function displayName(author) {
-        var name = String(author || '').trim();
-
-        return name ? name.charAt(0).toUpperCase() + name.slice(1) : '';
     }
 
     /* Status */
@@ -230,7 +204,7 @@
         } else if (!(c.id in read)) {
             read[c.id] = last || '0-0';
         }
-        save(READ_KEY, read);
+        Client.save(READ_KEY, read);
     }
 
     function open(c) {
@@ -281,8 +255,9 @@
         }
 
         if (at === data.events.length - 1) {
-            c.preview = (ev.from === 'agent' ? displayName(ev.author) + ': '
-                                             : '') + ev.text;
+            c.preview = (ev.from === 'agent'
+                         ? Client.displayName(ev.author) + ': ' : '')
+                        + ev.text;
         }
 
         if (ev.from === 'visitor') {
@@ -326,7 +301,7 @@
     /* Rendering the open conversation */
 
     function who(from, author) {
-        return from === 'agent' ? displayName(author) || STRINGS.you
+        return from === 'agent' ? Client.displayName(author) || STRINGS.you
                                 : STRINGS.visitor;
     }
 

@@ -43,32 +43,6 @@
         return node;
     }
 
-    function load(key, fallback) {
-        try {
-            var v = localStorage.getItem(key);
-
-            return v === null ? fallback : JSON.parse(v);
-
-        } catch (e) {
-            return fallback;
-        }
-    }
-
-    function save(key, value) {
-        try {
-            localStorage.setItem(key, JSON.stringify(value));
-
-        } catch (e) {
-            /* full or disabled: the page still works, without resuming */
-        }
-    }
-
-    function displayName(author) {
-        var name = String(author || '').trim();
-
-        return name ? name.charAt(0).toUpperCase() + name.slice(1) : '';
-    }
-
     function initials(name) {
         return name.split(/\s+/).slice(0, 2).map(function (w) {
             return w.charAt(0);
@@ -141,7 +115,7 @@
         var lastSeq = null;         /* last event seq this page has seen */
         var byCid = new Map();      /* the visitor's bubbles, by client id */
         var agentName = '';
-        var readSeq = load(READ_KEY, null);
+        var readSeq = Client.load(READ_KEY, null);
         var unread = 0;
         var visible = false;
         var typingHide = 0;
@@ -190,7 +164,7 @@
             var node = el('div', { 'class': 'msg ' + from });
             var body = el('div', { 'class': 'body' });
             var who = from === 'agent'
-                      ? displayName(author) || s.agent : s.you;
+                      ? Client.displayName(author) || s.agent : s.you;
 
             if (from === 'agent') {
                 node.appendChild(el('span', {
@@ -289,7 +263,7 @@
             place(node);
 
             if (ev.from === 'agent') {
-                name = displayName(ev.author);
+                name = Client.displayName(ev.author);
                 if (name && name !== agentName) {
                     agentName = name;
                     subtitle.textContent = s.talkingTo(name);
@@ -309,7 +283,7 @@
             unread = 0;
             if (lastSeq && (readSeq === null || cmpSeq(lastSeq, readSeq) > 0)) {
                 readSeq = lastSeq;
-                save(READ_KEY, readSeq);
+                Client.save(READ_KEY, readSeq);
             }
         }
 

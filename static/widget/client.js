@@ -67,6 +67,38 @@
         return cid;
     }
 
+    /* JSON in storage (localStorage); a fallback when it is unreadable */
+    function loadJson(storage, k, fallback) {
+        try {
+            var v = storage.getItem(k);
+
+            return v === null ? fallback : JSON.parse(v);
+
+        } catch (e) {
+            return fallback;
+        }
+    }
+
+    function saveJson(storage, k, value) {
+        try {
+            if (value === null) {
+                storage.removeItem(k);
+            } else {
+                storage.setItem(k, JSON.stringify(value));
+            }
+
+        } catch (e) {
+            /* full or disabled: the page still works, without resuming */
+        }
+    }
+
+    /* "maria" -> "Maria"; '' when there is none */
+    function displayName(author) {
+        var name = String(author || '').trim();
+
+        return name ? name.charAt(0).toUpperCase() + name.slice(1) : '';
+    }
+
     function defaultStorage() {
         try {
             return localStorage;
@@ -143,27 +175,11 @@
         }
 
         function load(k, fallback) {
-            try {
-                var v = storage.getItem(k);
-
-                return v === null ? fallback : JSON.parse(v);
-
-            } catch (e) {
-                return fallback;
-            }
+            return loadJson(storage, k, fallback);
         }
 
         function save(k, value) {
-            try {
-                if (value === null) {
-                    storage.removeItem(k);
-                } else {
-                    storage.setItem(k, JSON.stringify(value));
-                }
-
-            } catch (e) {
-                /* full or disabled: the page still works, without resuming */
-            }
+            saveJson(storage, k, value);
         }
 
         /*
@@ -824,7 +840,25 @@
         };
     }
 
-    var api = { create: create, cmpSeq: cmpSeq, seqMs: seqMs };
+    var api = {
+        create: create,
+        cmpSeq: cmpSeq,
+        seqMs: seqMs,
+        displayName: displayName,
+        /* the pages' own keys in localStorage */
+        load: function (k, fallback) {
+            var storage = defaultStorage();
+
+            return storage ? loadJson(storage, k, fallback) : fallback;
+        },
+        save: function (k, value) {
+            var storage = defaultStorage();
+
+            if (storage) {
+                saveJson(storage, k, value);
+            }
+        }
+    };
 
     if (typeof module === 'object' && module.exports) {
         module.exports = api;
