@@ -1,25 +1,37 @@
 
 /*
- * An agent's socket: every conversation's events live, the list of recent
- * conversations, a conversation's history on request, replies and typing
- * in any conversation.  The agent is counted online while the socket is
- * open.
+ * An agent's socket: every conversation's events live, the panel's lists,
+ * a conversation's history on request, replies and typing, and who
+ * answers (claim, transfer, close, away).  The agent is counted online
+ * while a socket of theirs is open.
+ *
+ * Agents are known to others, and to visitors in the log, by an id made
+ * from their login with the module's secret and by a display name, never
+ * by the login itself.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_presence.h"
+#include "ngx_http_live_help_queue.h"
 
 
-#define NGX_LIVE_HELP_RECENT         100
+#define NGX_LIVE_HELP_AGENT_ID_LEN   13
+#define NGX_LIVE_HELP_NAME_MAX       64
 
 
 typedef struct {
     ngx_live_help_session_t     session;
     ngx_live_help_presence_t    presence;
+    ngx_live_help_agent_info_t  info;
+    u_char                      id[NGX_LIVE_HELP_AGENT_ID_LEN];
+    u_char                      name[NGX_LIVE_HELP_NAME_MAX];
 } ngx_live_help_agent_t;
 
 
@@ -28,12 +40,17 @@ static ngx_int_t ngx_live_help_agent_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_agent_close(ngx_live_help_ws_t *ws);
 static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a);
+static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
+static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
+static ngx_int_t ngx_live_help_agent_dept(ngx_live_help_agent_t *a,
+    const char *id);
 static ngx_int_t ngx_live_help_agent_history(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
     redisReply *reply);
-static ngx_int_t ngx_live_help_agent_list(ngx_live_help_session_t *s,
-    json_t *id);
+static ngx_int_t ngx_live_help_agent_list(ngx_live_help_agent_t *a,
+    json_t *id, ngx_uint_t agents_only);
 static void ngx_live_help_agent_list_reply(ngx_live_help_store_req_t *req,
     redisReply *reply);
 static void ngx_live_help_agent_subscribed(ngx_live_help_follower_t *f,
@@ -89,10 +106,12 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
     json_t                     *ev;
     ngx_int_t                   rc;
     ngx_str_t                   conv;
+    ngx_live_help_agent_t      *a;
     ngx_live_help_session_t    *s;
     ngx_live_help_proto_msg_t   m;
 
-    s = ws->data;
+    a = ws->data;
+    s = &a->session;
 
     rc = ngx_live_help_session_decode(s, data, len, &m);
     if (rc != NGX_OK) {
@@ -102,21 +121,37 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
     switch (m.type) {
 
     case NGX_LIVE_HELP_MSG_HELLO:
-        rc = ngx_live_help_agent_hello(ws->data);
+        rc = ngx_live_help_agent_hello(a);
         break;
 
     case NGX_LIVE_HELP_MSG_MESSAGE:
-        /* the decoder checked the conversation's name */
-        conv.data = (u_char *) m.conversation;
-        conv.len = ngx_strlen(m.conversation);
+        ev = json_pack("{s:s, s:s, s:s%, s:s%, s:s%, s:s}",
+                       "kind", "message", "from", "agent",
+                       "agent", a->info.id.data, a->info.id.len,
+                       "author", a->info.name.data, a->info.name.len,
+                       "text", m.text, m.text_len, "cid", m.cid);
 
-        ev = json_pack("{s:s, s:s, s:s%, s:s%, s:s}", "kind", "message",
-                       "from", "agent", "author", ws->user.data,
-                       ws->user.len, "text", m.text, m.text_len,
-                       "cid", m.cid);
+        rc = ev ? ngx_live_help_agent_act(a, &m, "message", ev) : NGX_ERROR;
+        break;
 
-        rc = ev ? ngx_live_help_session_store(s, &conv, m.cid, ev)
-                : NGX_ERROR;
+    case NGX_LIVE_HELP_MSG_CLAIM:
+        rc = ngx_live_help_agent_act(a, &m, "claim", NULL);
+        break;
+
+    case NGX_LIVE_HELP_MSG_CLOSE:
+        rc = ngx_live_help_agent_act(a, &m, "close", NULL);
+        break;
+
+    case NGX_LIVE_HELP_MSG_TRANSFER:
+        if (m.department && ngx_live_help_agent_dept(a, m.department)
+                            != NGX_OK)
+        {
+            rc = ngx_live_help_send_error(ws, "bad_department",
+                                          "no such department", m.id);
+            break;
+        }
+
+        rc = ngx_live_help_agent_act(a, &m, "transfer", NULL);
         break;
 
     case NGX_LIVE_HELP_MSG_TYPING:
@@ -124,11 +159,24 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         conv.len = ngx_strlen(m.conversation);
 
         /* "Maria is typing", before her first message too */
-        ev = json_pack("{s:s, s:s, s:s%, s:b}", "kind", "typing",
-                       "from", "agent", "author", ws->user.data,
-                       ws->user.len, "on", m.on);
+        ev = json_pack("{s:s, s:s, s:s%, s:s%, s:b}", "kind", "typing",
+                       "from", "agent",
+                       "agent", a->info.id.data, a->info.id.len,
+                       "author", a->info.name.data, a->info.name.len,
+                       "on", m.on);
 
         rc = ev ? ngx_live_help_session_say(s, &conv, ev) : NGX_ERROR;
+        break;
+
+    case NGX_LIVE_HELP_MSG_AWAY:
+        a->info.away = m.on ? 1 : 0;
+
+        if (ngx_live_help_queue_agent(&a->info) != NGX_OK) {
+            rc = ngx_live_help_send_error(ws, "unavailable",
+                                          "the store is not reachable",
+                                          m.id);
+        }
+
         break;
 
     case NGX_LIVE_HELP_MSG_HISTORY:
@@ -136,7 +184,11 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         break;
 
     case NGX_LIVE_HELP_MSG_LIST:
-        rc = ngx_live_help_agent_list(s, m.id);
+        rc = ngx_live_help_agent_list(a, m.id, 0);
+        break;
+
+    case NGX_LIVE_HELP_MSG_AGENTS:
+        rc = ngx_live_help_agent_list(a, m.id, 1);
         break;
 
     default:
@@ -150,9 +202,66 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
 }
 
 
+/* a change of one conversation, in this socket's order, as this agent */
+
+static ngx_int_t
+ngx_live_help_agent_act(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m, const char *op, json_t *event)
+{
+    u_char               target[2 + NGX_LIVE_HELP_ID_MAX + 1];
+    ngx_str_t            conv;
+    ngx_live_help_act_t  act;
+
+    /* the decoder checked the conversation's name */
+    conv.data = (u_char *) m->conversation;
+    conv.len = ngx_strlen(m->conversation);
+
+    ngx_memzero(&act, sizeof(ngx_live_help_act_t));
+
+    act.op = op;
+    act.actor = a->info.id;
+    act.name = a->info.name;
+
+    if (m->type == NGX_LIVE_HELP_MSG_TRANSFER) {
+        act.arg.data = target;
+        act.arg.len = ngx_sprintf(target, "%s%s",
+                                  m->agent ? "a:" : "d:",
+                                  m->agent ? m->agent : m->department)
+                      - target;
+    }
+
+    return ngx_live_help_session_act(&a->session, &conv, m->cid, event,
+                                     &act);
+}
+
+
+static ngx_int_t
+ngx_live_help_agent_dept(ngx_live_help_agent_t *a, const char *id)
+{
+    size_t                 len;
+    ngx_uint_t             i;
+    ngx_live_help_dept_t  *d;
+
+    if (a->info.departments == NULL) {
+        return NGX_DECLINED;
+    }
+
+    len = ngx_strlen(id);
+    d = a->info.departments->elts;
+
+    for (i = 0; i < a->info.departments->nelts; i++) {
+        if (d[i].id.len == len && ngx_strncmp(d[i].id.data, id, len) == 0) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
 /*
  * {"type":"hello"}: the agent is counted online and follows every
- * conversation; the list of recent ones comes once the worker does (see
+ * conversation; the list comes once the worker does (see
  * ngx_live_help_agent_subscribed), so that nothing announced before falls
  * between the list, the agent's history requests and live events.
  */
@@ -161,32 +270,156 @@ static ngx_int_t
 ngx_live_help_agent_hello(ngx_live_help_agent_t *a)
 {
     u_char                   *p;
+    json_t                   *j, *depts, *d;
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
     ngx_live_help_ws_t       *ws;
+    ngx_live_help_dept_t     *dept;
     ngx_live_help_session_t  *s;
 
     s = &a->session;
     ws = s->ws;
 
-    /* "name|pid.connection": one member a socket, the name before '|' */
+    if (ngx_live_help_agent_identify(a) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    depts = json_array();
+    if (depts == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (a->info.departments) {
+        dept = a->info.departments->elts;
+
+        for (i = 0; i < a->info.departments->nelts; i++) {
+            d = json_pack("{s:s%, s:s%}",
+                          "id", dept[i].id.data, dept[i].id.len,
+                          "name", dept[i].label.data, dept[i].label.len);
+            if (d) {
+                json_array_append_new(depts, d);
+            }
+        }
+    }
+
+    j = json_pack("{s:s, s:s%, s:s%, s:o, s:i}", "type", "session",
+                  "agent", a->info.id.data, a->info.id.len,
+                  "name", a->info.name.data, a->info.name.len,
+                  "departments", depts,
+                  "max_chats", (int) a->info.max_chats);
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_live_help_send_json(ws, j);
+    json_decref(j);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* "id|pid.connection": one member a socket, the agent before '|' */
 
     p = ngx_pnalloc(ws->connection->pool,
-                    ws->user.len + 1 + 2 * NGX_INT64_LEN);
+                    a->info.id.len + 1 + 2 * NGX_INT64_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     a->presence.member.data = p;
-    a->presence.member.len = ngx_sprintf(p, "%V|%P.%uA", &ws->user, ngx_pid,
-                                         ws->connection->number)
+    a->presence.member.len = ngx_sprintf(p, "%V|%P.%uA", &a->info.id,
+                                         ngx_pid, ws->connection->number)
                              - p;
 
     ngx_live_help_presence_join(&a->presence);
+    (void) ngx_live_help_queue_agent(&a->info);
 
     s->hello = 1;
     s->following = 1;
     s->follower.handler = &ngx_live_help_agent_follower;
 
     ngx_live_help_store_follow_all(&s->follower);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The agent's id: "a" and 12 characters of an HMAC of the login, the same
+ * on every worker and host that share the secret.  The display name: the
+ * one given (agents file, live_help_agent_name), else the login's first
+ * word, capitalised ("maria.k@shop.example" is "Maria"), never the login.
+ */
+
+static ngx_int_t
+ngx_live_help_agent_identify(ngx_live_help_agent_t *a)
+{
+    u_char                          *p, *end;
+    u_char                           mac[EVP_MAX_MD_SIZE];
+    u_char                           b64[2 * EVP_MAX_MD_SIZE];
+    unsigned int                     mac_len;
+    ngx_str_t                        login;
+    ngx_live_help_ws_t              *ws;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    static u_char  domain[] = "live_help agent id:";
+    u_char         data[sizeof(domain) + 256];
+
+    ws = a->session.ws;
+    login = ws->user;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_live_help_module);
+
+    if (login.len > 256) {
+        login.len = 256;
+    }
+
+    p = ngx_cpymem(data, domain, sizeof(domain) - 1);
+    p = ngx_cpymem(p, login.data, login.len);
+
+    if (HMAC(EVP_sha256(), lmcf->secret.data, (int) lmcf->secret.len, data,
+             p - data, mac, &mac_len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_live_help_base64url(b64, mac, mac_len);
+
+    a->id[0] = 'a';
+    ngx_memcpy(a->id + 1, b64, NGX_LIVE_HELP_AGENT_ID_LEN - 1);
+    a->info.id.data = a->id;
+    a->info.id.len = NGX_LIVE_HELP_AGENT_ID_LEN;
+
+    if (ws->name.len) {
+        a->info.name.len = ngx_min(ws->name.len, NGX_LIVE_HELP_NAME_MAX);
+        ngx_memcpy(a->name, ws->name.data, a->info.name.len);
+
+    } else {
+        end = login.data;
+
+        while (end < login.data + login.len
+               && ngx_strchr("@._-+ ", *end) == NULL)
+        {
+            end++;
+        }
+
+        if (end == login.data) {
+            ngx_memcpy(a->name, "Agent", 5);
+            a->info.name.len = 5;
+
+        } else {
+            a->info.name.len = ngx_min((size_t) (end - login.data),
+                                       NGX_LIVE_HELP_NAME_MAX);
+            ngx_memcpy(a->name, login.data, a->info.name.len);
+            a->name[0] = ngx_toupper(a->name[0]);
+        }
+    }
+
+    a->info.name.data = a->name;
+    a->info.max_chats = ws->conf->max_chats;
+    a->info.departments = ws->conf->departments;
 
     return NGX_OK;
 }
@@ -206,7 +439,8 @@ ngx_live_help_agent_subscribed(ngx_live_help_follower_t *f, ngx_uint_t again)
     s = ngx_live_help_follower_session(f);
 
     if (!again) {
-        (void) ngx_live_help_agent_list(s, NULL);
+        /* the session is the first member of the agent's struct */
+        (void) ngx_live_help_agent_list((ngx_live_help_agent_t *) s, NULL, 0);
         return;
     }
 
@@ -321,12 +555,16 @@ ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
 }
 
 
-/* the conversations active last, newest first */
+/* the panel's lists (lua/list.lua), or the agents online only */
 
 static ngx_int_t
-ngx_live_help_agent_list(ngx_live_help_session_t *s, json_t *id)
+ngx_live_help_agent_list(ngx_live_help_agent_t *a, json_t *id,
+    ngx_uint_t agents_only)
 {
+    ngx_live_help_session_t    *s;
     ngx_live_help_store_req_t  *req;
+
+    s = &a->session;
 
     req = ngx_live_help_store_req(&s->requests, s,
                                   ngx_live_help_agent_list_reply, 0);
@@ -334,7 +572,7 @@ ngx_live_help_agent_list(ngx_live_help_session_t *s, json_t *id)
         return NGX_ERROR;
     }
 
-    if (ngx_live_help_store_recent(req, NGX_LIVE_HELP_RECENT) != NGX_OK) {
+    if (ngx_live_help_queue_list(req, &a->info.id, agents_only) != NGX_OK) {
         ngx_live_help_store_req_free(req);
         return ngx_live_help_send_error(s->ws, "unavailable",
                                         "the store is not reachable", id);
@@ -348,35 +586,26 @@ static void
 ngx_live_help_agent_list_reply(ngx_live_help_store_req_t *req,
     redisReply *reply)
 {
-    size_t                    i;
-    json_t                   *j, *items, *item;
+    ngx_live_help_msg_t      *msg;
     ngx_live_help_session_t  *s;
 
     s = req->owner;
 
-    items = json_array();
-    if (items == NULL) {
+    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+        (void) ngx_live_help_send_error(s->ws, "unavailable",
+                                        "the store is not reachable", NULL);
         return;
     }
 
-    if (reply && reply->type == REDIS_REPLY_ARRAY) {
-        for (i = 0; i + 1 < reply->elements; i += 2) {
-            item = json_pack("{s:s%, s:I}", "conversation",
-                             reply->element[i]->str,
-                             (size_t) reply->element[i]->len,
-                             "active",
-                             (json_int_t) ngx_atotm(
-                                 (u_char *) reply->element[i + 1]->str,
-                                 reply->element[i + 1]->len));
-            if (item) {
-                json_array_append_new(items, item);
-            }
-        }
+    /* made by the script as a whole message */
+
+    msg = ngx_live_help_msg_alloc(reply->len, s->ws->connection->log);
+    if (msg == NULL) {
+        return;
     }
 
-    j = json_pack("{s:s, s:o}", "type", "conversations", "items", items);
-    if (j) {
-        (void) ngx_live_help_send_json(s->ws, j);
-        json_decref(j);
-    }
+    ngx_memcpy(msg->data, reply->str, reply->len);
+
+    (void) ngx_live_help_ws_send(s->ws, msg);
+    ngx_live_help_msg_release(msg);
 }

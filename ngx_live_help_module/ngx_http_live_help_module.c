@@ -12,6 +12,7 @@
 
 #include "ngx_http_live_help_module.h"
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_queue.h"
 #include "ngx_live_help_scan.h"
 
 
@@ -36,6 +37,21 @@ static char *ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_live_help_bounds(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_live_help_departments(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_enum_t  ngx_http_live_help_assign_modes[] = {
+    { ngx_string("auto"), 1 },
+    { ngx_string("manual"), 0 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_post_handler_pt  ngx_http_live_help_max_chats_post =
+    ngx_http_live_help_max_chats;
 
 
 static ngx_conf_post_handler_pt  ngx_http_live_help_title_post =
@@ -64,6 +80,11 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_send_limit_bounds = {
 static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
     ngx_http_live_help_bounds, 1000, 3600 * 1000,
     "must be from 1s to 1h"
+};
+
+static ngx_http_live_help_bounds_t  ngx_http_live_help_grace_bounds = {
+    ngx_http_live_help_bounds, 0, 86400 * 1000,
+    "must be from 0 to 1d"
 };
 
 
@@ -132,6 +153,34 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       offsetof(ngx_http_live_help_main_conf_t, secret_file),
       NULL },
 
+    { ngx_string("live_help_assign"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, assign),
+      &ngx_http_live_help_assign_modes },
+
+    { ngx_string("live_help_agent_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, agent_grace),
+      &ngx_http_live_help_grace_bounds },
+
+    { ngx_string("live_help_max_chats"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, max_chats),
+      &ngx_http_live_help_max_chats_post },
+
+    { ngx_string("live_help_departments"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_live_help_departments,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("live_help_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_live_help_redis,
@@ -193,6 +242,8 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
      */
 
     lmcf->redis_db = NGX_CONF_UNSET;
+    lmcf->assign = NGX_CONF_UNSET;
+    lmcf->agent_grace = NGX_CONF_UNSET_MSEC;
 
     return lmcf;
 }
@@ -212,6 +263,9 @@ ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf)
     ssize_t          n;
     ngx_fd_t         fd;
     ngx_file_info_t  fi;
+
+    ngx_conf_init_value(lmcf->assign, 1);
+    ngx_conf_init_msec_value(lmcf->agent_grace, 30000);
 
     static u_char    random[32];
     static ngx_uint_t  made;
@@ -287,13 +341,18 @@ ngx_http_live_help_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_live_help_session_init_process(cycle, lmcf);
+    if (ngx_live_help_session_init_process(cycle, lmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_live_help_queue_init_process(cycle, lmcf);
 }
 
 
 static void
 ngx_http_live_help_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_live_help_queue_exit_process();
     ngx_live_help_session_exit_process();
 }
 
@@ -331,6 +390,8 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
+    llcf->max_chats = NGX_CONF_UNSET_UINT;
+    llcf->departments = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -354,6 +415,8 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
+    ngx_conf_merge_uint_value(conf->max_chats, prev->max_chats, 3);
+    ngx_conf_merge_ptr_value(conf->departments, prev->departments, NULL);
 
     /*
      * Merged after the whole http block was read: live_help_redis, if
@@ -672,6 +735,121 @@ ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         *origin = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* live_help_departments sales support=Customer_support ... */
+
+static char *
+ngx_http_live_help_departments(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_live_help_loc_conf_t *llcf = conf;
+
+    u_char                *eq, *p;
+    ngx_str_t             *value;
+    ngx_uint_t             i, k;
+    ngx_live_help_dept_t  *d, *all;
+
+    if (llcf->departments != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    llcf->departments = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                         sizeof(ngx_live_help_dept_t));
+    if (llcf->departments == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        d = ngx_array_push(llcf->departments);
+        if (d == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        d->id = value[i];
+        d->label = value[i];
+
+        eq = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+
+        if (eq) {
+            d->id.len = eq - value[i].data;
+            d->label.data = eq + 1;
+            d->label.len = value[i].data + value[i].len - eq - 1;
+
+        } else {
+            /* "sales" is shown as "Sales" */
+            d->label.data = ngx_pstrdup(cf->pool, &value[i]);
+            if (d->label.data == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            d->label.data[0] = ngx_toupper(d->label.data[0]);
+        }
+
+        if (d->id.len == 0 || d->id.len > 32
+            || !ngx_live_help_id_valid(d->id.data, d->id.len))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"live_help_departments\": \"%V\" is not "
+                               "a department: 1-32 characters of "
+                               "A-Z a-z 0-9 _ -, then =Label if you like",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        if (d->label.len == 0 || d->label.len > 64) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"live_help_departments\": the name of "
+                               "\"%V\" must be 1-64 bytes", &d->id);
+            return NGX_CONF_ERROR;
+        }
+
+        for (p = d->label.data; p < d->label.data + d->label.len; p++) {
+            if (*p < 0x20 || *p == 0x7f) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"live_help_departments\": the name "
+                                   "of \"%V\" has a control character",
+                                   &d->id);
+                return NGX_CONF_ERROR;
+            }
+
+            /* Customer_support is shown as "Customer support" */
+            if (*p == '_') {
+                *p = ' ';
+            }
+        }
+
+        all = llcf->departments->elts;
+
+        for (k = 0; k + 1 < llcf->departments->nelts; k++) {
+            if (all[k].id.len == d->id.len
+                && ngx_strncmp(all[k].id.data, d->id.data, d->id.len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"live_help_departments\": \"%V\" is "
+                                   "listed twice", &d->id);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    if (*n < 1 || *n > 100) {
+        return "must be from 1 to 100";
     }
 
     return NGX_CONF_OK;

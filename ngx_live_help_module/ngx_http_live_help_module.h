@@ -37,7 +37,16 @@ typedef struct {
     ngx_str_t           secret;    /* signs visitor tokens */
     ngx_str_t           secret_file;
     ngx_flag_t          told_no_redis;
+    ngx_flag_t          assign;    /* give waiting chats to agents */
+    ngx_msec_t          agent_grace;
 } ngx_http_live_help_main_conf_t;
+
+
+/* a department: its id in messages and Redis, its name for people */
+typedef struct {
+    ngx_str_t           id;
+    ngx_str_t           label;
+} ngx_live_help_dept_t;
 
 
 typedef struct {
@@ -61,6 +70,8 @@ typedef struct {
     size_t              send_limit;
     ngx_msec_t          ping_interval;
     ngx_http_complex_value_t  *agent_user;
+    ngx_uint_t          max_chats;
+    ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
 } ngx_http_live_help_loc_conf_t;
 
 

@@ -185,23 +185,47 @@ ngx_live_help_presence_announce(void)
 }
 
 
+/*
+ * Agents who take chats: one for each agent with a socket, not away (the
+ * set lh:away, kept by lua/conversation.lua).  A script of its own, sent
+ * whole: it is small, and Redis keeps it compiled.
+ */
+
+static u_char  ngx_live_help_presence_script[] =
+    "local n, seen, away = 0, {}, {}\n"
+    "for _, a in ipairs(redis.call('SMEMBERS', 'lh:away')) do\n"
+    "    away[a] = true\n"
+    "end\n"
+    "for _, m in ipairs(redis.call('ZRANGEBYSCORE', 'lh:agents', ARGV[1],\n"
+    "                              '+inf')) do\n"
+    "    local id = string.match(m, '^([^|]+)|')\n"
+    "    if id and not seen[id] then\n"
+    "        seen[id] = true\n"
+    "        if not away[id] then\n"
+    "            n = n + 1\n"
+    "        end\n"
+    "    end\n"
+    "end\n"
+    "return n\n";
+
+
 /* tells whoever asked (data), or everyone when data is NULL */
 
 ngx_int_t
 ngx_live_help_presence_count(void *data)
 {
     u_char       now[NGX_INT64_LEN];
-    size_t       argl[4];
-    const char  *argv[4];
+    size_t       argl[5];
+    const char  *argv[5];
 
-    argv[0] = "ZRANGEBYSCORE";
-    argl[0] = 13;
-    argv[1] = "lh:agents";
-    argl[1] = 9;
-    argv[2] = (char *) now;
-    argl[2] = ngx_sprintf(now, "%M", ngx_live_help_now_ms()) - now;
-    argv[3] = "+inf";
-    argl[3] = 4;
+    argv[0] = "EVAL";
+    argl[0] = 4;
+    argv[1] = (char *) ngx_live_help_presence_script;
+    argl[1] = sizeof(ngx_live_help_presence_script) - 1;
+    argv[2] = "0";
+    argl[2] = 1;
+    argv[3] = (char *) now;
+    argl[3] = ngx_sprintf(now, "%M", ngx_live_help_now_ms()) - now;
 
     return ngx_live_help_redis_argv(ngx_live_help_presence_redis,
                                     ngx_live_help_presence_counted, data, 4,
@@ -213,45 +237,11 @@ static void
 ngx_live_help_presence_counted(ngx_live_help_redis_t *rd, redisReply *reply,
     void *data)
 {
-    u_char      *bar, *bar2;
-    size_t       i, k, n;
-    redisReply  *a, *b;
-
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        n = (ngx_uint_t) -1;
-        goto told;
-    }
-
-    /* distinct names: an agent may have several tabs open */
-
-    n = 0;
-
-    for (i = 0; i < reply->elements; i++) {
-        a = reply->element[i];
-        bar = (u_char *) ngx_strlchr((u_char *) a->str,
-                                     (u_char *) a->str + a->len, '|');
-        if (bar == NULL) {
-            continue;
-        }
-
-        for (k = 0; k < i; k++) {
-            b = reply->element[k];
-            bar2 = (u_char *) ngx_strlchr((u_char *) b->str,
-                                          (u_char *) b->str + b->len, '|');
-            if (bar2 && bar2 - (u_char *) b->str == bar - (u_char *) a->str
-                && ngx_strncmp(a->str, b->str, bar - (u_char *) a->str) == 0)
-            {
-                break;
-            }
-        }
-
-        if (k == i) {
-            n++;
-        }
-    }
-
-told:
+    ngx_uint_t  n;
 
     /* (ngx_uint_t) -1: not known */
+    n = (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0)
+        ? (ngx_uint_t) reply->integer : (ngx_uint_t) -1;
+
     ngx_live_help_presence_told(n, data);
 }

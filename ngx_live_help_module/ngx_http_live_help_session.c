@@ -65,7 +65,7 @@ ngx_live_help_session_open(ngx_live_help_ws_t *ws, size_t size)
 
     /* "worker" lets tests and operators see where a socket landed */
     j = json_pack("{s:s, s:i, s:s, s:b, s:i}", "type", "welcome",
-                  "protocol", 1,
+                  "protocol", 2,
                   "role", ws->role == NGX_LIVE_HELP_AGENT
                           ? "agent" : "visitor",
                   "store", ngx_live_help_store_up(), "worker", (int) ngx_pid);
@@ -176,13 +176,14 @@ ngx_live_help_session_decode(ngx_live_help_session_t *s, u_char *data,
 
 
 /*
- * One message of a socket in Redis at a time; the others wait behind it.
- * A resend of a cid still waiting gets the answer of the one waiting.
+ * One message (or change) of a socket in Redis at a time; the others wait
+ * behind it.  A resend of a cid still waiting gets the answer of the one
+ * waiting.
  */
 
 ngx_int_t
-ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
-    const char *cid, json_t *event)
+ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
+    const char *cid, json_t *event, ngx_live_help_act_t *act)
 {
     u_char                     *p;
     size_t                      len, event_len;
@@ -204,7 +205,10 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
             && req->conv.len == conv->len
             && ngx_strncmp(req->conv.data, conv->data, conv->len) == 0)
         {
-            json_decref(event);
+            if (event) {
+                json_decref(event);
+            }
+
             return NGX_OK;
         }
     }
@@ -214,7 +218,10 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
             || ngx_strncmp(id.data, s->held.data, id.len) != 0)
         {
             /* stored after the held one, or not at all */
-            json_decref(event);
+            if (event) {
+                json_decref(event);
+            }
+
             return ngx_live_help_session_nack(s, id.data, id.len);
         }
 
@@ -222,7 +229,8 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
         s->held.data = NULL;
     }
 
-    event_len = json_dumpb(event, NULL, 0, JSON_COMPACT);
+    event_len = event ? json_dumpb(event, NULL, 0, JSON_COMPACT)
+                      : act->arg.len;
 
     if (!ngx_live_help_store_up()
         || (!ngx_queue_empty(&s->stores)
@@ -230,7 +238,9 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
                 || s->nstores >= NGX_LIVE_HELP_STORE_QUEUE_N)))
     {
         /* not stored, not acknowledged: the client's outbox sends again */
-        json_decref(event);
+        if (event) {
+            json_decref(event);
+        }
 
         if (ngx_live_help_session_hold(s, &id) != NGX_OK) {
             return NGX_ERROR;
@@ -241,11 +251,18 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
 
     req = ngx_live_help_store_req(&s->requests, s,
                                   ngx_live_help_session_stored,
-                                  conv->len + id.len + event_len);
+                                  conv->len + id.len + event_len
+                                  + act->actor.len + act->name.len
+                                  + act->dept.len);
     if (req == NULL) {
-        json_decref(event);
+        if (event) {
+            json_decref(event);
+        }
+
         return NGX_ERROR;
     }
+
+    req->act = *act;
 
     p = req->data;
     req->conv.data = p;
@@ -254,12 +271,24 @@ ngx_live_help_session_store(ngx_live_help_session_t *s, ngx_str_t *conv,
     req->cid.data = p;
     req->cid.len = id.len;
     p = ngx_cpymem(p, id.data, id.len);
-    req->event.data = p;
-    len = json_dumpb(event, (char *) p, event_len, JSON_COMPACT);
-    req->event.len = len;
-    req->size = event_len;
+    req->act.actor.data = p;
+    p = ngx_cpymem(p, act->actor.data, act->actor.len);
+    req->act.name.data = p;
+    p = ngx_cpymem(p, act->name.data, act->name.len);
+    req->act.dept.data = p;
+    p = ngx_cpymem(p, act->dept.data, act->dept.len);
+    req->act.arg.data = p;
 
-    json_decref(event);
+    if (event) {
+        len = json_dumpb(event, (char *) p, event_len, JSON_COMPACT);
+        req->act.arg.len = len;
+        json_decref(event);
+
+    } else {
+        ngx_memcpy(p, act->arg.data, act->arg.len);
+    }
+
+    req->size = event_len;
 
     ngx_queue_insert_tail(&s->stores, &req->queue);
     s->stores_size += req->size;
@@ -285,7 +314,7 @@ ngx_live_help_session_store_next(ngx_live_help_session_t *s)
     req = ngx_queue_data(ngx_queue_head(&s->stores),
                          ngx_live_help_store_req_t, queue);
 
-    if (ngx_live_help_store_append(req) != NGX_OK) {
+    if (ngx_live_help_store_act(req) != NGX_OK) {
         ngx_live_help_session_store_failed(s);
         return;
     }
@@ -299,11 +328,34 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
     redisReply *reply)
 {
     json_t                   *j;
+    redisReply              **el;
     ngx_live_help_session_t  *s;
 
     s = req->owner;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && reply->element[1]->type == REDIS_REPLY_STRING
+        && reply->element[2]->type == REDIS_REPLY_STRING)
+    {
+        /* refused for good (another agent has it, it is closed): no
+         * resend changes that, and the next ones go on */
+        el = reply->element;
+
+        j = json_pack("{s:s, s:s%, s:s%, s:s%, s:s%, s:s%}",
+                      "type", "refused", "cid", req->cid.data, req->cid.len,
+                      "conversation", req->conv.data, req->conv.len,
+                      "code", el[0]->str, (size_t) el[0]->len,
+                      "owner", el[1]->str, (size_t) el[1]->len,
+                      "name", el[2]->str, (size_t) el[2]->len);
+
+    } else if (reply && reply->type == REDIS_REPLY_STRING) {
+        j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
+                      "cid", req->cid.data, req->cid.len,
+                      "conversation", req->conv.data, req->conv.len,
+                      "seq", reply->str, (size_t) reply->len);
+
+    } else {
         /* still the head: the others are behind it */
         req->sent = 0;
         ngx_queue_remove(&req->link);
@@ -316,10 +368,6 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
     s->stores_size -= req->size;
     s->nstores--;
 
-    j = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "ack",
-                  "cid", req->cid.data, req->cid.len,
-                  "conversation", req->conv.data, req->conv.len,
-                  "seq", reply->str, (size_t) reply->len);
     if (j) {
         (void) ngx_live_help_send_json(s->ws, j);
         json_decref(j);

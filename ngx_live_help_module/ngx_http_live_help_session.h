@@ -73,9 +73,13 @@ void ngx_live_help_session_close(ngx_live_help_session_t *s);
 ngx_int_t ngx_live_help_session_decode(ngx_live_help_session_t *s,
     u_char *data, size_t len, ngx_live_help_proto_msg_t *m);
 
-/* stores event (taken) in conv, in this socket's order; acks or nacks */
-ngx_int_t ngx_live_help_session_store(ngx_live_help_session_t *s,
-    ngx_str_t *conv, const char *cid, json_t *event);
+/*
+ * Does act to conv in this socket's order, once per cid; a message's event
+ * (taken, may be NULL) becomes act->arg.  Acks, refuses or nacks.
+ */
+ngx_int_t ngx_live_help_session_act(ngx_live_help_session_t *s,
+    ngx_str_t *conv, const char *cid, json_t *event,
+    ngx_live_help_act_t *act);
 /* an event said to conv's followers, not stored (typing) */
 ngx_int_t ngx_live_help_session_say(ngx_live_help_session_t *s,
     ngx_str_t *conv, json_t *event);

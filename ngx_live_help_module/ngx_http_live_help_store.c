@@ -59,10 +59,10 @@ static ngx_live_help_msg_t *ngx_live_help_event_msg(ngx_str_t *cid,
     u_char *seq, size_t seq_len, u_char *event, size_t event_len);
 static ngx_int_t ngx_live_help_seq_after(ngx_live_help_seq_t *a,
     ngx_live_help_seq_t *b);
-static ngx_int_t ngx_live_help_store_eval(ngx_live_help_store_req_t *req);
-static void ngx_live_help_store_reply(ngx_live_help_redis_t *rd,
+static ngx_int_t ngx_live_help_store_send(ngx_live_help_store_req_t *req);
+static void ngx_live_help_store_called(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
-static void ngx_live_help_store_appended(ngx_live_help_redis_t *rd,
+static void ngx_live_help_store_reply(ngx_live_help_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_live_help_store_told(ngx_uint_t agents, void *data);
 static void ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd);
@@ -76,7 +76,8 @@ static void ngx_live_help_agents_subscribe(void);
 static void ngx_live_help_agents_subscribed(void);
 
 
-extern ngx_str_t                        ngx_live_help_script_append;
+extern ngx_str_t                        ngx_live_help_script_conversation;
+extern ngx_str_t                        ngx_live_help_script_list;
 
 static ngx_http_live_help_main_conf_t  *ngx_live_help_conf;
 static ngx_live_help_store_handler_t   *ngx_live_help_handler;
@@ -84,7 +85,10 @@ static ngx_live_help_redis_t            ngx_live_help_cmd;
 static ngx_live_help_redis_t            ngx_live_help_sub;
 static ngx_event_t                      ngx_live_help_retry_timer;
 static ngx_uint_t                       ngx_live_help_stored_up;
-static char                             ngx_live_help_sha[41];
+static ngx_str_t                        ngx_live_help_scripts[
+                                            NGX_LIVE_HELP_NSCRIPTS];
+static char                             ngx_live_help_sha[
+                                            NGX_LIVE_HELP_NSCRIPTS][41];
 
 static ngx_rbtree_t                     ngx_live_help_convs;
 static ngx_rbtree_node_t                ngx_live_help_convs_sentinel;
@@ -100,7 +104,7 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_http_live_help_main_conf_t *lmcf,
     ngx_live_help_store_handler_t *handler)
 {
-    ngx_uint_t     i;
+    ngx_uint_t     i, k;
     unsigned char  sha[SHA_DIGEST_LENGTH];
 
     ngx_rbtree_init(&ngx_live_help_convs, &ngx_live_help_convs_sentinel,
@@ -115,11 +119,19 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_live_help_conf = lmcf;
     ngx_live_help_handler = handler;
 
-    SHA1(ngx_live_help_script_append.data, ngx_live_help_script_append.len,
-         sha);
+    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_CONVERSATION] =
+        ngx_live_help_script_conversation;
+    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_LIST] =
+        ngx_live_help_script_list;
 
-    for (i = 0; i < SHA_DIGEST_LENGTH; i++) {
-        ngx_sprintf((u_char *) &ngx_live_help_sha[2 * i], "%02xd", sha[i]);
+    for (k = 0; k < NGX_LIVE_HELP_NSCRIPTS; k++) {
+        SHA1(ngx_live_help_scripts[k].data, ngx_live_help_scripts[k].len,
+             sha);
+
+        for (i = 0; i < SHA_DIGEST_LENGTH; i++) {
+            ngx_sprintf((u_char *) &ngx_live_help_sha[k][2 * i], "%02xd",
+                        sha[i]);
+        }
     }
 
     ngx_live_help_presence_init(&ngx_live_help_cmd, ngx_live_help_store_told,
@@ -130,8 +142,8 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_live_help_retry_timer.cancelable = 1;
 
     /* ready once the script is loaded and Redis takes writes */
-    ngx_live_help_cmd.scripts = &ngx_live_help_script_append;
-    ngx_live_help_cmd.nscripts = 1;
+    ngx_live_help_cmd.scripts = ngx_live_help_scripts;
+    ngx_live_help_cmd.nscripts = NGX_LIVE_HELP_NSCRIPTS;
     ngx_live_help_cmd.writes = 1;
 
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
@@ -753,6 +765,10 @@ ngx_live_help_store_req_free(ngx_live_help_store_req_t *req)
         ngx_queue_remove(&req->link);
     }
 
+    if (req->args) {
+        ngx_free(req->args);
+    }
+
     ngx_free(req);
 }
 
@@ -794,74 +810,131 @@ ngx_live_help_store_reply(ngx_live_help_redis_t *rd, redisReply *reply,
 
 
 ngx_int_t
-ngx_live_help_store_append(ngx_live_help_store_req_t *req)
+ngx_live_help_store_act(ngx_live_help_store_req_t *req)
 {
+    u_char               now[NGX_INT64_LEN];
+    ngx_str_t            args[11];
+    ngx_time_t          *tp;
+    ngx_live_help_act_t *act;
+
+    act = &req->act;
+    tp = ngx_timeofday();
+
+    args[0].data = (u_char *) act->op;
+    args[0].len = ngx_strlen(act->op);
+    args[1].data = now;
+    args[1].len = ngx_sprintf(now, "%M", (ngx_msec_t) tp->sec * 1000
+                                         + tp->msec)
+                  - now;
+    args[2] = req->conv;
+    args[3] = req->cid;
+    ngx_str_set(&args[4], NGX_LIVE_HELP_DEDUPE_TTL);
+    args[5] = act->actor;
+    args[6] = act->name;
+    args[7] = act->arg;
+    args[8] = act->dept;
+
+    if (ngx_live_help_conf->assign) {
+        ngx_str_set(&args[9], "1");
+
+    } else {
+        ngx_str_set(&args[9], "0");
+    }
+
+    if (act->offline) {
+        ngx_str_set(&args[10], "1");
+
+    } else {
+        ngx_str_set(&args[10], "0");
+    }
+
+    return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
+                                    11, args);
+}
+
+
+ngx_int_t
+ngx_live_help_store_call(ngx_live_help_store_req_t *req, ngx_uint_t script,
+    ngx_uint_t nargs, ngx_str_t *args)
+{
+    u_char      *p;
+    size_t       size;
+    ngx_uint_t   i;
+
+    if (nargs > NGX_LIVE_HELP_SCRIPT_ARGS) {
+        return NGX_ERROR;
+    }
+
+    size = nargs * sizeof(ngx_str_t);
+
+    for (i = 0; i < nargs; i++) {
+        size += args[i].len;
+    }
+
+    if (req->args) {
+        ngx_free(req->args);
+    }
+
+    req->args = ngx_alloc(size + 1, ngx_cycle->log);
+    if (req->args == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = (u_char *) &req->args[nargs];
+
+    for (i = 0; i < nargs; i++) {
+        req->args[i].data = p;
+        req->args[i].len = args[i].len;
+        p = ngx_cpymem(p, args[i].data, args[i].len);
+    }
+
+    req->nargs = nargs;
+    req->script = script;
     req->eval = 0;
 
-    return ngx_live_help_store_eval(req);
+    return ngx_live_help_store_send(req);
 }
 
 
 static ngx_int_t
-ngx_live_help_store_eval(ngx_live_help_store_req_t *req)
+ngx_live_help_store_send(ngx_live_help_store_req_t *req)
 {
-    int          argc;
-    u_char       now[NGX_INT64_LEN], stream[64], dedupe[128], channel[48];
-    size_t       argl[12];
-    ngx_time_t  *tp;
-    const char  *argv[12];
-
-    tp = ngx_timeofday();
+    size_t       argl[3 + NGX_LIVE_HELP_SCRIPT_ARGS];
+    ngx_uint_t   i, argc;
+    const char  *argv[3 + NGX_LIVE_HELP_SCRIPT_ARGS];
 
     argc = 0;
 
     if (req->eval) {
         argv[argc] = "EVAL";
         argl[argc++] = 4;
-        argv[argc] = (char *) ngx_live_help_script_append.data;
-        argl[argc++] = ngx_live_help_script_append.len;
+        argv[argc] = (char *) ngx_live_help_scripts[req->script].data;
+        argl[argc++] = ngx_live_help_scripts[req->script].len;
 
     } else {
         argv[argc] = "EVALSHA";
         argl[argc++] = 7;
-        argv[argc] = ngx_live_help_sha;
+        argv[argc] = ngx_live_help_sha[req->script];
         argl[argc++] = 40;
     }
 
-    argv[argc] = "3";
+    /* no keys: the scripts make them (see their headers) */
+    argv[argc] = "0";
     argl[argc++] = 1;
 
-    argv[argc] = (char *) stream;
-    argl[argc++] = ngx_sprintf(stream, NGX_LIVE_HELP_CHANNEL "%V:log",
-                               &req->conv) - stream;
-    argv[argc] = (char *) dedupe;
-    argl[argc++] = ngx_sprintf(dedupe, NGX_LIVE_HELP_CHANNEL "%V:cid:%V",
-                               &req->conv, &req->cid) - dedupe;
-    argv[argc] = "lh:convs";
-    argl[argc++] = 8;
-
-    argv[argc] = (char *) req->event.data;
-    argl[argc++] = req->event.len;
-    argv[argc] = (char *) channel;
-    argl[argc++] = ngx_sprintf(channel, NGX_LIVE_HELP_CHANNEL "%V",
-                               &req->conv) - channel;
-    argv[argc] = NGX_LIVE_HELP_DEDUPE_TTL;
-    argl[argc++] = sizeof(NGX_LIVE_HELP_DEDUPE_TTL) - 1;
-    argv[argc] = (char *) now;
-    argl[argc++] = ngx_sprintf(now, "%M",
-                               (ngx_msec_t) tp->sec * 1000 + tp->msec)
-                   - now;
-    argv[argc] = (char *) req->conv.data;
-    argl[argc++] = req->conv.len;
+    for (i = 0; i < req->nargs; i++) {
+        argv[argc] = (char *) req->args[i].data;
+        argl[argc++] = req->args[i].len;
+    }
 
     return ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                    ngx_live_help_store_appended, req,
+                                    ngx_live_help_store_called, req,
                                     argc, argv, argl);
 }
 
 
 static void
-ngx_live_help_store_appended(ngx_live_help_redis_t *rd, redisReply *reply,
+ngx_live_help_store_called(ngx_live_help_redis_t *rd, redisReply *reply,
     void *data)
 {
     ngx_live_help_store_req_t  *req;
@@ -883,14 +956,14 @@ ngx_live_help_store_appended(ngx_live_help_redis_t *rd, redisReply *reply,
 
         req->eval = 1;
 
-        if (ngx_live_help_store_eval(req) == NGX_OK) {
+        if (ngx_live_help_store_send(req) == NGX_OK) {
             return;
         }
     }
 
     if (reply && reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "live_help: storing a message failed: %s", reply->str);
+                      "live_help: a script failed: %s", reply->str);
     }
 
     ngx_live_help_store_reply(rd, reply, req);

@@ -86,19 +86,46 @@ typedef struct {
 typedef void (*ngx_live_help_store_reply_pt)(ngx_live_help_store_req_t *req,
     redisReply *reply);
 
+/*
+ * A change of one visitor's log (lua/conversation.lua): a message, or who
+ * answers it.  The strings are the owner's, in the request's data.
+ */
+typedef struct {
+    const char                    *op;      /* "message", "claim", "close",
+                                               "transfer" */
+    ngx_str_t                      actor;   /* "visitor" or an agent id */
+    ngx_str_t                      name;    /* the actor's display name */
+    ngx_str_t                      arg;     /* message: the event;
+                                               transfer: the target */
+    ngx_str_t                      dept;    /* a visitor's new one's */
+    ngx_uint_t                     offline;
+} ngx_live_help_act_t;
+
+
 struct ngx_live_help_store_req_s {
     ngx_queue_t                    link;    /* the owner's list */
     ngx_queue_t                    queue;   /* free for the owner's use */
     ngx_live_help_store_reply_pt   handler;
     void                          *owner;   /* NULL once it went */
     size_t                         size;
-    ngx_uint_t                     eval;    /* sent as EVAL, not EVALSHA */
     ngx_uint_t                     sent;    /* in Redis */
     ngx_str_t                      conv;
     ngx_str_t                      cid;
-    ngx_str_t                      event;
+    ngx_live_help_act_t            act;
+
+    /* a script's arguments, kept to send it whole after a NOSCRIPT */
+    ngx_uint_t                     script;
+    ngx_uint_t                     eval;    /* sent as EVAL, not EVALSHA */
+    ngx_uint_t                     nargs;
+    ngx_str_t                     *args;
     u_char                         data[1];
 };
+
+
+#define NGX_LIVE_HELP_SCRIPT_CONVERSATION  0
+#define NGX_LIVE_HELP_SCRIPT_LIST          1
+#define NGX_LIVE_HELP_NSCRIPTS             2
+#define NGX_LIVE_HELP_SCRIPT_ARGS          16
 
 
 ngx_int_t ngx_live_help_store_init_process(ngx_cycle_t *cycle,
@@ -125,10 +152,18 @@ void ngx_live_help_store_req_free(ngx_live_help_store_req_t *req);
 void ngx_live_help_store_forget(ngx_queue_t *list);
 
 /*
- * Stores req->event in req->conv once per req->cid and announces it; the
- * reply is the stream id (a string) or an error.  NGX_ERROR: not sent.
+ * Does req->act to req->conv once per req->cid (lua/conversation.lua) and
+ * announces what it stored; the reply is the stream id of the event (a
+ * string), a refusal (an array: code, owner, owner's name) or an error.
+ * NGX_ERROR: not sent.
  */
-ngx_int_t ngx_live_help_store_append(ngx_live_help_store_req_t *req);
+ngx_int_t ngx_live_help_store_act(ngx_live_help_store_req_t *req);
+/*
+ * Runs one of the scripts with these arguments (copied); the reply goes
+ * to req's handler.  A NOSCRIPT answer sends the script whole.
+ */
+ngx_int_t ngx_live_help_store_call(ngx_live_help_store_req_t *req,
+    ngx_uint_t script, ngx_uint_t nargs, ngx_str_t *args);
 /* XRANGE of req->conv after "after" (all if NULL), at most count */
 ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
     ngx_live_help_seq_t *after, ngx_uint_t count);

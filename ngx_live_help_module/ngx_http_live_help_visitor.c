@@ -24,6 +24,8 @@ static void ngx_live_help_visitor_close(ngx_live_help_ws_t *ws);
 static ngx_int_t ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_visitor_live(ngx_live_help_follower_t *f);
+static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
 
 
 ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
@@ -85,9 +87,12 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
                        "from", "visitor", "text", m.text, m.text_len,
                        "cid", m.cid);
 
-        rc = ev ? ngx_live_help_session_store(s,
-                      ngx_live_help_store_followed(&s->follower), m.cid, ev)
+        rc = ev ? ngx_live_help_visitor_act(s, &m, "message", ev)
                 : NGX_ERROR;
+        break;
+
+    case NGX_LIVE_HELP_MSG_CLOSE:
+        rc = ngx_live_help_visitor_act(s, &m, "close", NULL);
         break;
 
     case NGX_LIVE_HELP_MSG_TYPING:
@@ -108,6 +113,50 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
     ngx_live_help_proto_free(&m);
 
     return rc;
+}
+
+
+/*
+ * A change of the visitor's own log, in this socket's order: a message
+ * (which starts a new conversation after a closed one, in the department
+ * the visitor chose, if it is one) or closing the conversation.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_act(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m, const char *op, json_t *event)
+{
+    size_t                 len;
+    ngx_uint_t             i;
+    ngx_live_help_act_t    act;
+    ngx_live_help_dept_t  *d;
+    ngx_array_t           *depts;
+
+    ngx_memzero(&act, sizeof(ngx_live_help_act_t));
+
+    act.op = op;
+    ngx_str_set(&act.actor, "visitor");
+    act.offline = m->offline;
+
+    depts = s->ws->conf->departments;
+
+    if (m->department && depts) {
+        len = ngx_strlen(m->department);
+        d = depts->elts;
+
+        for (i = 0; i < depts->nelts; i++) {
+            if (d[i].id.len == len
+                && ngx_strncmp(d[i].id.data, m->department, len) == 0)
+            {
+                act.dept = d[i].id;
+                break;
+            }
+        }
+    }
+
+    return ngx_live_help_session_act(s,
+                                     ngx_live_help_store_followed(&s->follower),
+                                     m->cid, event, &act);
 }
 
 

@@ -72,7 +72,8 @@ struct ngx_live_help_ws_s {
 
     ngx_live_help_ws_handler_t *handler;
     void                       *data;      /* the handler's */
-    ngx_str_t                   user;      /* an agent's name */
+    ngx_str_t                   user;      /* an agent's login name */
+    ngx_str_t                   name;      /* their display name, if any */
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */

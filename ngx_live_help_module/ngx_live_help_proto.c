@@ -13,6 +13,8 @@
 static int ngx_live_help_proto_bad(ngx_live_help_proto_msg_t *m,
     const char *code, const char *text);
 static const char *ngx_live_help_proto_id(json_t *root, const char *key);
+static int ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m,
+    int agent, int type);
 
 
 void
@@ -122,9 +124,57 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
                                                "\"conversation\" is "
                                                "missing");
             }
+
+        } else if (json_object_get(root, "department")) {
+            /* for a new conversation; the role checks it is one */
+            m->department = ngx_live_help_proto_id(root, "department");
+
+            if (m->department == NULL) {
+                return ngx_live_help_proto_bad(m, "bad_department",
+                                               "\"department\" is not a "
+                                               "department");
+            }
         }
 
+        m->offline = json_is_true(json_object_get(root, "offline"));
+
         return m->type = NGX_LIVE_HELP_MSG_MESSAGE;
+    }
+
+    if (strcmp(type, "close") == 0) {
+        return ngx_live_help_proto_change(m, agent, NGX_LIVE_HELP_MSG_CLOSE);
+    }
+
+    if (strcmp(type, "claim") == 0 && agent) {
+        return ngx_live_help_proto_change(m, agent, NGX_LIVE_HELP_MSG_CLAIM);
+    }
+
+    if (strcmp(type, "transfer") == 0 && agent) {
+        if (ngx_live_help_proto_change(m, agent, NGX_LIVE_HELP_MSG_TRANSFER)
+            == NGX_LIVE_HELP_MSG_BAD)
+        {
+            return NGX_LIVE_HELP_MSG_BAD;
+        }
+
+        m->agent = ngx_live_help_proto_id(root, "agent");
+        m->department = ngx_live_help_proto_id(root, "department");
+
+        if ((m->agent == NULL) == (m->department == NULL)) {
+            return ngx_live_help_proto_bad(m, "bad_target",
+                                           "say \"agent\" or "
+                                           "\"department\"");
+        }
+
+        return NGX_LIVE_HELP_MSG_TRANSFER;
+    }
+
+    if (strcmp(type, "away") == 0 && agent) {
+        m->on = json_is_true(json_object_get(root, "on"));
+        return m->type = NGX_LIVE_HELP_MSG_AWAY;
+    }
+
+    if (strcmp(type, "agents") == 0 && agent) {
+        return m->type = NGX_LIVE_HELP_MSG_AGENTS;
     }
 
     if (strcmp(type, "typing") == 0) {
@@ -161,4 +211,31 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
 
     return ngx_live_help_proto_bad(m, "unknown_type",
                                    "this message type is not known");
+}
+
+
+/* a change of who answers: a cid, and for agents the conversation */
+
+static int
+ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m, int agent,
+    int type)
+{
+    m->cid = ngx_live_help_proto_id(m->root, "cid");
+
+    if (m->cid == NULL) {
+        return ngx_live_help_proto_bad(m, "bad_cid",
+                                       "\"cid\" must be 1-32 characters "
+                                       "of A-Z a-z 0-9 _ -");
+    }
+
+    if (agent) {
+        m->conversation = ngx_live_help_proto_id(m->root, "conversation");
+
+        if (m->conversation == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_conversation",
+                                           "\"conversation\" is missing");
+        }
+    }
+
+    return m->type = type;
 }

@@ -23,6 +23,11 @@
 #define NGX_LIVE_HELP_MSG_TYPING     4
 #define NGX_LIVE_HELP_MSG_HISTORY    5
 #define NGX_LIVE_HELP_MSG_LIST       6
+#define NGX_LIVE_HELP_MSG_CLOSE      7   /* both */
+#define NGX_LIVE_HELP_MSG_CLAIM      8   /* agents from here on */
+#define NGX_LIVE_HELP_MSG_TRANSFER   9
+#define NGX_LIVE_HELP_MSG_AWAY       10
+#define NGX_LIVE_HELP_MSG_AGENTS     11
 
 
 typedef struct {
@@ -39,8 +44,13 @@ typedef struct {
     const char   *cid;           /* message */
     const char   *text;          /* message */
     size_t        text_len;
-    const char   *conversation;  /* agents' message, typing, history */
-    int           on;            /* typing */
+    const char   *conversation;  /* agents' message, typing, history,
+                                    close, claim, transfer */
+    const char   *department;    /* visitor's message, transfer */
+    const char   *agent;         /* transfer */
+    int           on;            /* typing, away */
+    int           offline;       /* visitor's message: left while nobody
+                                    could answer */
 
     json_t       *root;          /* owns all of the above */
 } ngx_live_help_proto_msg_t;

@@ -27,7 +27,7 @@ my %rank = (
     redis => 2,
     presence => 3, ws => 3,
     store => 4,
-    session => 5,
+    session => 5, queue => 5,
     visitor => 6, agent => 6,
     endpoint => 7, filter => 7,
     module => 8,

@@ -89,6 +89,23 @@ sub next_of {
     }
 }
 
+# The next message event, skipping what says who answers (opened, joined)
+sub next_message {
+    my ($ws) = @_;
+    for (;;) {
+        my $m = next_of($ws, 'event');
+        return $m if $m->{event}{kind} eq 'message';
+    }
+}
+
+# The ids of a log after "after" (all of it without)
+sub log_ids {
+    my ($conv, $after) = @_;
+    my $log = $redis->command('XRANGE', "lh:c:$conv:log",
+        defined $after ? "($after" : '-', '+');
+    return [ map { $_->[0] } @$log ];
+}
+
 sub wait_live {
     my ($ws) = @_;
     my $m = next_of($ws, 'live');
@@ -124,14 +141,14 @@ subtest 'visitor_message_reaches_agent_on_other_worker' => sub {
     is($ack->{cid}, 'm1', 'visitor gets the ack');
     like($ack->{seq}, qr/^\d+-\d+$/, 'with the stored sequence id');
 
-    my $ev = next_of($agent, 'event');
+    my $ev = next_message($agent);
     is($ev->{conversation}, $conv, 'agent gets the event of that conversation');
     is($ev->{seq}, $ack->{seq}, 'same sequence id');
     is($ev->{event}{text}, 'Do you ship to Helsinki? <b>&</b>',
         'text unchanged');
     is($ev->{event}{from}, 'visitor', 'from the visitor');
 
-    my $mine = next_of($v, 'event');
+    my $mine = next_message($v);
     is($mine->{seq}, $ack->{seq}, 'visitor sees its own message in the log');
 
     $agent->send_json({ type => 'message', conversation => $conv,
@@ -139,10 +156,15 @@ subtest 'visitor_message_reaches_agent_on_other_worker' => sub {
     my $aack = next_of($agent, 'ack');
     is($aack->{conversation}, $conv, 'agent gets the ack');
 
-    my $reply = next_of($v, 'event');
+    my $reply = next_message($v);
     is($reply->{event}{text}, 'Yes, in 2 days.', 'visitor gets the reply');
     is($reply->{event}{from}, 'agent', 'from the agent');
-    is($reply->{event}{author}, 'maria', 'named after the nginx user');
+    is($reply->{event}{author}, 'Maria',
+        'named by the first word of the login, capitalised');
+    like($reply->{event}{agent}, qr/^a[A-Za-z0-9_-]{12}$/,
+        'and an agent id');
+    unlike(join(' ', values %{ $reply->{event} }), qr/maria/,
+        'the login itself is nowhere in the event');
     is($reply->{seq}, $aack->{seq}, 'with the stored id');
 
     $v->close;
@@ -158,7 +180,9 @@ subtest 'resend_with_the_same_cid_is_stored_once' => sub {
     my $a1 = next_of($v, 'ack');
     my $a2 = next_of($v, 'ack');
     is($a2->{seq}, $a1->{seq}, 'both acks carry the same id');
-    is($redis->command('XLEN', "lh:c:$conv:log"), 1, 'one entry in the log');
+    my $texts = grep { /"kind":"message"/ } map { $_->[1][1] }
+        @{ $redis->command('XRANGE', "lh:c:$conv:log", '-', '+') };
+    is($texts, 1, 'one message in the log');
     $v->close;
 };
 
@@ -172,7 +196,7 @@ subtest 'resume_gets_exactly_the_gap_then_live_events' => sub {
     for my $i (1 .. 3) {
         $v->send_json({ type => 'message', cid => "v$i", text => "v$i" });
         next_of($v, 'ack');
-        push @seen, next_of($v, 'event')->{seq};
+        push @seen, next_message($v)->{seq};
     }
     $v->close;
 
@@ -192,11 +216,14 @@ subtest 'resume_gets_exactly_the_gap_then_live_events' => sub {
         last if $m->{type} eq 'live';
         push @got, $m->{seq} if $m->{type} eq 'event';
     }
-    is_deeply(\@got, \@missed, 'exactly the missed events, in order');
+    is_deeply(\@got, log_ids($conv, $seen[-1]),
+        'exactly the missed events, in order');
+    my %got = map { $_ => 1 } @got;
+    is(scalar(grep { $got{$_} } @missed), 4, 'the agent\'s four among them');
 
     $agent->send_json({ type => 'message', conversation => $conv,
                         cid => 'after', text => 'live now' });
-    my $live = next_of($v2, 'event');
+    my $live = next_message($v2);
     is($live->{event}{text}, 'live now', 'then live events');
 
     # the whole log from the start, with no "after"
@@ -207,7 +234,7 @@ subtest 'resume_gets_exactly_the_gap_then_live_events' => sub {
         last if $m->{type} eq 'live';
         push @all, $m->{seq} if $m->{type} eq 'event';
     }
-    is(scalar @all, 3 + 4 + 1, 'no "after": the whole conversation');
+    is_deeply(\@all, log_ids($conv), 'no "after": the whole conversation');
     $_->close for $v2, $v3, $agent;
 };
 
@@ -219,8 +246,13 @@ subtest 'agent_can_ask_for_the_list_again' => sub {
     my ($agent) = agent($a);
     $agent->send_json({ type => 'conversations', id => 3 });
     my $list = next_of($agent, 'conversations');
-    is($list->{items}[0]{conversation}, $session->{conversation},
-        'the newest conversation comes first');
+    my ($item) = grep { $_->{conversation} eq $session->{conversation} }
+        @{ $list->{items} };
+    ok($item, 'the conversation is listed');
+    like($item->{state}, qr/^(waiting|open)$/, "with its state ($item->{state})");
+    like($item->{visitor}, qr/^Visitor \d+$/,
+        "and a name to say aloud ($item->{visitor})");
+    is($item->{last}{text}, 'list me', 'and its last event');
     $v->send_json({ type => 'conversations' });
     is(next_of($v, 'error')->{code}, 'unknown_type', 'not for visitors');
     $_->close for $v, $agent;
@@ -261,7 +293,7 @@ subtest 'typing_is_ephemeral' => sub {
     my $at;
     do { $at = next_of($v, 'typing') } until $at->{event}{from} ne 'visitor';
     is($at->{event}{from}, 'agent', 'the visitor sees the agent typing');
-    is($at->{event}{author}, 'maria', 'with the agent\'s name');
+    is($at->{event}{author}, 'Maria', 'with the agent\'s display name');
     is($redis->command('EXISTS', "lh:c:$conv:log"), 0, 'still nothing stored');
     $_->close for $v, $agent;
 };
@@ -340,13 +372,13 @@ subtest 'two_nginx_hosts_share_one_redis' => sub {
     my $conv = $session->{conversation};
 
     $v->send_json({ type => 'message', cid => 'ab1', text => 'from A' });
-    my $ev = next_of($agent_b, 'event');
+    my $ev = next_message($agent_b);
     is($ev->{event}{text}, 'from A', 'host B agent sees the host A visitor');
 
     $agent_b->send_json({ type => 'message', conversation => $conv,
                           cid => 'ba1', text => 'from B' });
-    is(next_of($v, 'event')->{event}{text}, 'from A', 'own message first');
-    is(next_of($v, 'event')->{event}{text}, 'from B',
+    is(next_message($v)->{event}{text}, 'from A', 'own message first');
+    is(next_message($v)->{event}{text}, 'from B',
         'host A visitor gets the host B reply');
 
     # the token of host A is good on host B: same secret
@@ -358,7 +390,8 @@ subtest 'two_nginx_hosts_share_one_redis' => sub {
     for (;;) {
         my $m = $vb->recv_json;
         last if $m->{type} eq 'live';
-        push @texts, $m->{event}{text} if $m->{type} eq 'event';
+        push @texts, $m->{event}{text}
+            if $m->{type} eq 'event' && $m->{event}{kind} eq 'message';
     }
     is_deeply(\@texts, ['from A', 'from B'], 'whole log from host B');
     $_->close for $vb, $agent_b;

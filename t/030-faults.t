@@ -98,10 +98,18 @@ sub pair {
     return ($v, $g);
 }
 
+# the client ids of the messages in a log (not the events that say who
+# answers, which have none)
 sub logged_cids {
     my ($conv) = @_;
     my $log = $redis->command('XRANGE', "lh:c:$conv:log", '-', '+');
-    return map { $JSON->decode($_->[1][1])->{cid} } @$log;
+    return grep { defined } map { $JSON->decode($_->[1][1])->{cid} } @$log;
+}
+
+sub logged_ids {
+    my ($conv) = @_;
+    my $log = $redis->command('XRANGE', "lh:c:$conv:log", '-', '+');
+    return map { $_->[0] } @$log;
 }
 
 sub exactly_once {
@@ -109,12 +117,15 @@ sub exactly_once {
     $g->pump_until(sub { $g->pending == 0 }, "$what: agent's acks");
     $v->pump_until(sub { !grep { !$v->seen($_) } @cids },
                    "$what: visitor to see every message");
-    my @got = map { $_->{cid} } @{ $v->events };
+    my @got = grep { defined } map { $_->{cid} } @{ $v->events };
     my @logged = logged_cids($v->conversation);
     is_deeply([ sort @logged ], [ sort @cids ],
         "$what: the log holds each message once");
     is_deeply(\@got, \@logged,
         "$what: visitor got each message once, in the log's order");
+    is_deeply([ map { $_->{seq} } @{ $v->events } ],
+        [ logged_ids($v->conversation) ],
+        "$what: and every other event of the log (who answers) once");
     is($v->duplicates, 0, "$what: no id twice");
     is($v->out_of_order, 0, "$what: no id out of order");
     is($g->ack_conflicts, 0, "$what: a resend was acked with the same id");
@@ -232,7 +243,10 @@ subtest 'slow_reader_is_closed_and_memory_stays_bounded' => sub {
 
     # the reader that keeps up has everything, once
     $v->pump_until(sub { $v->seen('s1500') }, 'visitor caught up', 60);
-    is(scalar @{ $v->events }, 1500, 'the other socket got all 1500');
+    is(scalar(grep { defined $_->{cid} } @{ $v->events }), 1500,
+        'the other socket got all 1500');
+    is_deeply([ map { $_->{seq} } @{ $v->events } ], [ logged_ids($conv) ],
+        'and the rest of the log (opened, joined), once, in order');
     is($v->duplicates, 0, 'no id twice');
     $_->close for $v, $g;
 };
@@ -410,7 +424,7 @@ sub stream_events {
     } @$log;
 }
 
-sub line { "$_[0]{seq} $_[0]{cid} $_[0]{from}" }
+sub line { join ' ', map { $_ // '-' } @{ $_[0] }{qw(seq cid from)} }
 
 # the lines of @$want that @$got lacks, for a diag
 sub lacking {
@@ -457,7 +471,7 @@ sub settle {
         my ($who, $conv) = (uc $_->[0], $_->[1]);
         my $v = $t->{ $_->[0] };
         my @log = stream_events($conv);
-        my @cids = map { $_->{cid} } @log;
+        my @cids = grep { defined } map { $_->{cid} } @log;
         my %count;
         $count{$_}++ for @cids;
         my @twice = grep { $count{$_} > 1 } sort keys %count;

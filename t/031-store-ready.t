@@ -79,7 +79,8 @@ sub visitor {
 sub logged_cids {
     my ($conv) = @_;
     my $log = $redis->command('XRANGE', "lh:c:$conv:log", '-', '+');
-    return [ map { $JSON->decode($_->[1][1])->{cid} } @$log ];
+    return [ grep { defined }
+             map { $JSON->decode($_->[1][1])->{cid} } @$log ];
 }
 
 # A port nothing listens on: a replica of it keeps its data and refuses
@@ -92,13 +93,15 @@ sub become_master {
     $redis->command('REPLICAOF', 'NO', 'ONE');
 }
 
-subtest 'the_module_loads_lua_append_as_the_file_says' => sub {
+subtest 'the_module_loads_its_lua_scripts_as_the_files_say' => sub {
     my ($v) = visitor();
-    open my $fh, '<', repo_root() . '/ngx_live_help_module/lua/append.lua'
-        or die $!;
-    my $sha = sha1_hex(do { local $/; <$fh> });
-    is_deeply($redis->command('SCRIPT', 'EXISTS', $sha), [1],
-        'Redis holds the script of lua/append.lua, byte for byte');
+    for my $name (qw(conversation list)) {
+        open my $fh, '<',
+            repo_root() . "/ngx_live_help_module/lua/$name.lua" or die $!;
+        my $sha = sha1_hex(do { local $/; <$fh> });
+        is_deeply($redis->command('SCRIPT', 'EXISTS', $sha), [1],
+            "Redis holds the script of lua/$name.lua, byte for byte");
+    }
     $v->close;
 };
 

@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 
 use IO::Select;
 use IO::Socket::INET;
+use JSON::PP;
 use Test::More;
 
 use LiveHelp::Redis;
@@ -77,83 +78,330 @@ sub published {
     return @p;
 }
 
-sub append {
-    my ($conv, $cid, $event, $now) = @_;
-    return run_script('append.lua',
-        [ "lh:c:$conv:log", "lh:c:$conv:cid:$cid", 'lh:convs' ],
-        [ $event, "lh:c:$conv", 604800, $now // 1000, $conv ]);
+my %TEXT = map {
+    open my $fh, '<', "$LUA/$_.lua" or die "$LUA/$_.lua: $!\n";
+    ($_ => do { local $/; <$fh> });
+} qw(conversation list);
+
+my $NOW = 1_800_000_000_000;
+
+# EVAL of a script with no keys, as the module sends it: the reply
+sub script {
+    my ($name, @args) = @_;
+    return $redis->command('EVAL', $TEXT{$name}, 0, @args);
 }
+
+sub message {
+    my ($t, $cid, $event, %o) = @_;
+    return script('conversation', 'message', $o{now} // $NOW, $t, $cid,
+        604800, $o{actor} // 'visitor', $o{name} // '', $event,
+        $o{dept} // '', $o{assign} // '1', $o{offline} // '0');
+}
+
+sub change {
+    my ($op, $t, $cid, $actor, $name, %o) = @_;
+    return script('conversation', $op, $o{now} // $NOW, $t, $cid, 604800,
+        $actor, $name, $o{target} // '', '', $o{assign} // '1', '0');
+}
+
+# an agent with a socket until "until", online or away, serving depts
+sub agent_here {
+    my ($id, $name, %o) = @_;
+    $redis->command('ZADD', 'lh:agents', $o{until} // $NOW + 90_000,
+                    "$id|1.$id");
+    return script('conversation', 'agent', $NOW, $id, $name,
+        $o{status} // 'online', $o{depts} // '', $o{max} // 2,
+        $o{assign} // '1');
+}
+
+sub agent_gone {
+    my ($id) = @_;
+    $redis->command('ZREM', 'lh:agents', "$id|1.$id");
+}
+
+sub state_of {
+    my ($t) = @_;
+    my %h = @{ $redis->command('HGETALL', "lh:c:$t:state") };
+    return \%h;
+}
+
+sub events_of {
+    my ($t) = @_;
+    return [ map { decode($_->[1][1]) }
+             @{ $redis->command('XRANGE', "lh:c:$t:log", '-', '+') } ];
+}
+
+sub decode { JSON::PP->new->decode($_[0]) }
+
+sub kinds { [ map { $_->{kind} } @{ events_of($_[0]) } ] }
 
 sub log_of {
     my ($conv) = @_;
     return $redis->command('XRANGE', "lh:c:$conv:log", '-', '+');
 }
 
-subtest 'append_stores_indexes_and_announces_once' => sub {
+sub fresh { $redis->command('FLUSHALL') }
+
+subtest 'a_first_message_opens_a_waiting_conversation_once' => sub {
+    fresh();
     my $sub = subscriber('lh:c:va');
-    my $ev = '{"kind":"message","text":"hi"}';
-    my $id = append('va', 'c1', $ev, 1700000000123);
+    my $ev = '{"kind":"message","from":"visitor","text":"hi","cid":"c1"}';
+    my $id = message('va', 'c1', $ev, now => 1700000000123);
     like($id, qr/^\d+-\d+$/, "returns the stream id ($id)");
 
     my $log = log_of('va');
-    is(scalar @$log, 1, 'one entry in the stream');
-    is_deeply($log->[0], [ $id, [ 'e', $ev ] ], 'field e holds the event');
+    is(scalar @$log, 2, 'two entries: opened, then the message');
+    is_deeply(decode($log->[0][1][1]), { kind => 'opened', n => 1,
+        dept => '' }, 'conversation 1 opened');
+    is_deeply($log->[1], [ $id, [ 'e', $ev ] ],
+        'the message as it was given, under the id returned');
     is($redis->command('GET', 'lh:c:va:cid:c1'), $id,
         'the client id points at it');
     my $ttl = $redis->command('TTL', 'lh:c:va:cid:c1');
     ok($ttl > 604000 && $ttl <= 604800, "remembered for 7 days ($ttl s)");
     is($redis->command('ZSCORE', 'lh:convs', 'va'), '1700000000123',
-        'the conversation is indexed by the time given');
-    is_deeply([ published($sub, 'lh:c:va') ], [ "$id $ev" ],
-        'announced as "<id> <event>"');
-};
+        'the log is indexed by the time given');
+    is(state_of('va')->{state}, 'waiting', 'nobody online: waiting');
+    is($redis->command('ZSCORE', 'lh:queue', 'va'), '1700000000123',
+        'in the queue since then');
+    is($redis->command('HGET', 'lh:v:va', 'name'), 'Visitor 1',
+        'the visitor gets a name to say aloud');
+    is_deeply([ published($sub, 'lh:c:va') ],
+        [ map { "$_->[0] $_->[1][1]" } @$log ],
+        'both announced as "<id> <event>", in order');
 
-subtest 'append_of_a_seen_client_id_returns_its_id_and_does_nothing' => sub {
-    my $sub = subscriber('lh:c:vb');
-    my $first = append('vb', 'same', '{"n":1}', 1000);
-    published($sub, 'lh:c:vb');
-    my $again = append('vb', 'same', '{"n":2}', 2000);
-    is($again, $first, 'the same id for the same client id');
-    is(scalar @{ log_of('vb') }, 1, 'nothing stored again');
-    is_deeply([ published($sub, 'lh:c:vb') ], [], 'nothing announced again');
-    is($redis->command('ZSCORE', 'lh:convs', 'vb'), '1000',
+    my $again = message('va', 'c1', '{"other":1}', now => 1700000009999);
+    is($again, $id, 'a seen client id: the same id');
+    is(scalar @{ log_of('va') }, 2, 'nothing stored again');
+    is_deeply([ published($sub, 'lh:c:va') ], [], 'nothing announced again');
+    is($redis->command('ZSCORE', 'lh:convs', 'va'), '1700000000123',
         'the index is not touched either');
+    message('va', 'c2', '{"kind":"message","text":"more"}');
+    is_deeply(kinds('va'), [qw(opened message message)],
+        'a second message opens nothing');
 };
 
-subtest 'append_keeps_bytes_and_order' => sub {
-    my $sub = subscriber('lh:c:vc');
+subtest 'messages_keep_bytes_and_order' => sub {
+    fresh();
     my @events = ('{"text":"a b  c"}', qq({"text":"quote \\" and \\\\"}),
                   qq({"text":"\x{c3}\x{a4}\x{e2}\x{82}\x{ac}"}),
                   '{"text":"two\\nlines"}');
-    my @ids = map { append('vc', "k$_", $events[$_]) } 0 .. $#events;
+    my @ids = map { message('vc', "k$_", $events[$_]) } 0 .. $#events;
     my $log = log_of('vc');
+    shift @$log;
     is_deeply([ map { $_->[0] } @$log ], \@ids, 'stored in the order sent');
     is_deeply([ map { $_->[1][1] } @$log ], \@events,
         'the bytes as they were given');
-    is_deeply([ published($sub, 'lh:c:vc') ],
-        [ map { "$ids[$_] $events[$_]" } 0 .. $#events ],
-        'announced in that order, bytes as they are');
-    my @sorted = sort { my @x = split /-/, $a; my @y = split /-/, $b;
-                        $x[0] <=> $y[0] || $x[1] <=> $y[1] } @ids;
-    is_deeply(\@ids, \@sorted, 'ids grow');
+    my $a = message('vd', 'dup', '{"n":"d"}');
+    my $b = message('ve', 'dup', '{"n":"d"}');
+    isnt($a, $b, 'the same client id in two logs: two messages');
 };
 
-subtest 'conversations_do_not_share_client_ids' => sub {
-    my $a = append('vd', 'dup', '{"n":"d"}');
-    my $b = append('ve', 'dup', '{"n":"e"}');
-    isnt($a, $b, 'the same client id in two conversations: two events');
-    is(scalar @{ log_of('vd') } + scalar @{ log_of('ve') }, 2,
-        'one in each log');
+subtest 'waiting_chats_go_to_the_least_busy_online_agent_with_room' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 2);
+    agent_here('aJ', 'Jonas', max => 2);
+    agent_here('aA', 'Anna', status => 'away', max => 5);
+    message("v$_", 'c', '{"kind":"message"}') for 1 .. 5;
+    my %owner = map { ("v$_" => state_of("v$_")->{owner} // '') } 1 .. 5;
+    my %load;
+    $load{$_}++ for grep { length } values %owner;
+    is_deeply(\%load, { aM => 2, aJ => 2 }, 'two each, up to the maximum');
+    is(scalar(grep { !length } values %owner), 1, 'one left waiting');
+    is($redis->command('ZCARD', 'lh:queue'), 1, 'in the queue');
+    is_deeply(kinds('v1'), [qw(opened message joined)],
+        'joined after the first message');
+    my ($j) = grep { $_->{kind} eq 'joined' } @{ events_of('v1') };
+    is($j->{by}, 'auto', 'joined automatically');
+    like($j->{name}, qr/^(Maria|Jonas)$/, "with the display name ($j->{name})");
+    ok(!grep({ $_ eq 'aA' } values %owner), 'nothing for the agent away');
+
+    # the one away comes back: the waiting chat is hers
+    agent_here('aA', 'Anna', max => 5);
+    my ($waiting) = grep { !length $owner{$_} } keys %owner;
+    is(state_of($waiting)->{owner}, 'aA', 'back online: the waiting one');
+    is($redis->command('ZCARD', 'lh:queue'), 0, 'the queue is empty');
 };
 
-subtest 'the_script_compiles_and_documents_its_interface' => sub {
-    open my $fh, '<', "$LUA/append.lua" or die $!;
-    my $text = do { local $/; <$fh> };
-    my $sha = $redis->command('SCRIPT', 'LOAD', $text);
-    like($sha, qr/^[0-9a-f]{40}$/, 'Redis compiles it');
-    like($text, qr/^-- KEYS\[1\]/m, 'its header says its keys');
-    like($text, qr/^-- ARGV\[1\]/m, 'and its arguments');
-    like($text, qr/^-- Returns/m, 'and its reply');
+subtest 'departments_route_chats' => sub {
+    fresh();
+    agent_here('aS', 'Sam', depts => 'sales', max => 5);
+    agent_here('aT', 'Tove', depts => 'support', max => 5);
+    message('vs', 'c', '{"kind":"message"}', dept => 'sales');
+    message('vt', 'c', '{"kind":"message"}', dept => 'support');
+    message('vx', 'c', '{"kind":"message"}', dept => 'billing');
+    is(state_of('vs')->{owner}, 'aS', 'sales to the sales agent');
+    is(state_of('vt')->{owner}, 'aT', 'support to the support agent');
+    is(state_of('vx')->{state}, 'waiting', 'nobody serves billing: waiting');
+};
+
+subtest 'claim_first_wins_and_the_others_are_told_who' => sub {
+    fresh();
+    message('vq', 'c', '{"kind":"message"}', assign => '0');
+    my $won = change('claim', 'vq', 'k1', 'aM', 'Maria');
+    like($won, qr/^\d+-\d+$/, 'the first claim is stored');
+    is_deeply(change('claim', 'vq', 'k2', 'aJ', 'Jonas'),
+        [ 'owned', 'aM', 'Maria' ], 'the second: refused, owned by Maria');
+    is_deeply(change('claim', 'vq', 'k3', 'aM', 'Maria'),
+        [ 'yours', 'aM', 'Maria' ], 'a claim of her own: yours');
+    is(change('claim', 'vq', 'k1', 'aM', 'Maria'), $won,
+        'a resend of the claim: the same id');
+    is_deeply(kinds('vq'), [qw(opened message joined)], 'one joined');
+    is_deeply($redis->command('SMEMBERS', 'lh:mine:aM'), ['vq'],
+        'it is hers');
+    is($redis->command('ZCARD', 'lh:queue'), 0, 'out of the queue');
+
+    # an agent writing to a chat of another
+    is_deeply(message('vq', 'r1', '{"kind":"message","from":"agent"}',
+                      actor => 'aJ', name => 'Jonas'),
+        [ 'owned', 'aM', 'Maria' ], 'a reply to her chat is refused');
+    is(scalar @{ events_of('vq') }, 3, 'and nothing stored');
+
+    # a reply to a waiting chat claims it
+    message('vr', 'c', '{"kind":"message"}', assign => '0');
+    my $r = message('vr', 'r1', '{"kind":"message","from":"agent"}',
+                    actor => 'aJ', name => 'Jonas', assign => '0');
+    like($r, qr/^\d+-\d+$/, 'a reply to a waiting chat is stored');
+    is_deeply(kinds('vr'), [qw(opened message joined message)],
+        'after a joined');
+    is(events_of('vr')->[2]{by}, 'reply', 'by replying');
+};
+
+subtest 'close_ends_it_and_the_next_message_opens_another' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 1);
+    message('vz', 'c1', '{"kind":"message"}');
+    message('vy', 'c1', '{"kind":"message"}');
+    is(state_of('vz')->{owner}, 'aM', 'hers');
+    is(state_of('vy')->{state}, 'waiting', 'the next waits: she is full');
+    is_deeply(change('close', 'vz', 'x1', 'aJ', 'Jonas'),
+        [ 'owned', 'aM', 'Maria' ], 'another agent cannot close it');
+    like(change('close', 'vz', 'x2', 'aM', 'Maria'), qr/^\d+-\d+$/,
+        'the owner closes it');
+    is(state_of('vz')->{state}, 'closed', 'closed');
+    ok(defined $redis->command('ZSCORE', 'lh:closed', 'vz'), 'listed closed');
+    is_deeply($redis->command('SMEMBERS', 'lh:mine:aM'), ['vy'],
+        'her room went to the one waiting');
+    is_deeply(change('close', 'vz', 'x3', 'aM', 'Maria'),
+        [ 'closed', '', '' ], 'closing again: closed');
+    message('vz', 'c2', '{"kind":"message"}');
+    is_deeply(kinds('vz'), [qw(opened message joined closed opened message)],
+        'the visitor writes again: conversation 2');
+    is(state_of('vz')->{n}, 2, 'numbered 2');
+    like(change('close', 'vz', 'x4', 'visitor', ''), qr/^\d+-\d+$/,
+        'the visitor may close it too');
+    is(events_of('vz')->[-1]{by}, 'visitor', 'closed by the visitor');
+};
+
+subtest 'transfer_to_an_agent_or_a_department' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 3);
+    message('vt', 'c1', '{"kind":"message"}');
+    is(state_of('vt')->{owner}, 'aM', 'Maria has it');
+    is_deeply(change('transfer', 'vt', 't1', 'aM', 'Maria', target => 'a:aJ'),
+        [ 'offline', 'aM', 'Maria' ], 'not to an agent who is not here');
+    agent_here('aJ', 'Jonas', max => 3);
+    is_deeply(change('transfer', 'vt', 't2', 'aJ', 'Jonas', target => 'a:aJ'),
+        [ 'owned', 'aM', 'Maria' ], 'only the owner hands it over');
+    like(change('transfer', 'vt', 't3', 'aM', 'Maria', target => 'a:aJ'),
+        qr/^\d+-\d+$/, 'to Jonas');
+    is(state_of('vt')->{owner}, 'aJ', 'Jonas has it');
+    is_deeply($redis->command('SMEMBERS', 'lh:mine:aM'), [], 'not Maria');
+    my $e = events_of('vt')->[-1];
+    is_deeply([ @$e{qw(kind from_name name)} ],
+        [ 'transferred', 'Maria', 'Jonas' ], 'said in the log');
+
+    like(change('transfer', 'vt', 't4', 'aJ', 'Jonas', target => 'd:sales',
+                assign => '0'),
+        qr/^\d+-\d+$/, 'to sales');
+    my $st = state_of('vt');
+    is_deeply([ @$st{qw(state dept owner)} ], [ 'waiting', 'sales', '' ],
+        'waiting for sales');
+    ok(defined $redis->command('ZSCORE', 'lh:queue', 'vt'), 'in the queue');
+    is_deeply(change('transfer', 'vt', 't5', 'aJ', 'Jonas', target => 'd:sales'),
+        [ 'same', '', '' ], 'to where it is: same');
+};
+
+subtest 'chats_of_an_agent_gone_past_the_grace_go_back_to_the_queue' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 3);
+    message('v1', 'c', '{"kind":"message"}', now => $NOW + 1);
+    message('v2', 'c', '{"kind":"message"}', now => $NOW + 2);
+    agent_gone('aM');
+    my $sweep = sub {
+        script('conversation', 'sweep', $_[0], 30_000, $_[1] // '1');
+    };
+    is($sweep->($NOW + 1000), 0, 'first seen gone: nothing yet');
+    is($sweep->($NOW + 20_000), 0, 'within the grace: nothing');
+    is(state_of('v1')->{owner}, 'aM', 'still hers');
+    is($sweep->($NOW + 31_000), 2, 'past the grace: both released');
+    is_deeply($redis->command('ZRANGE', 'lh:queue', 0, -1), [qw(v1 v2)],
+        'back in the queue, oldest first');
+    is(events_of('v1')->[-1]{kind}, 'released', 'said in the log');
+    is($redis->command('SISMEMBER', 'lh:owners', 'aM'), 0, 'owns nothing');
+
+    # back before the grace: keeps her chats
+    agent_here('aM', 'Maria', max => 3);
+    is(state_of('v1')->{owner}, 'aM', 'she came back: given again');
+    agent_gone('aM');
+    $sweep->($NOW + 40_000);
+    agent_here('aM', 'Maria', max => 3);
+    $sweep->($NOW + 80_000);
+    is(state_of('v1')->{owner}, 'aM', 'gone and back within the grace: hers');
+};
+
+subtest 'logs_of_protocol_1_are_migrated' => sub {
+    fresh();
+    for my $t (qw(old1 old2 new1)) {
+        $redis->command('XADD', "lh:c:$t:log", '*', 'e',
+                        '{"kind":"message","from":"visitor","text":"x"}');
+    }
+    $redis->command('ZADD', 'lh:convs', $NOW - 2 * 86400_000, 'old1',
+                    $NOW - 3 * 86400_000, 'old2', $NOW - 1000, 'new1');
+    my $left = script('conversation', 'migrate', $NOW, 2, $NOW - 86400_000);
+    is($left, 1, 'a batch of 2: one left');
+    is(script('conversation', 'migrate', $NOW, 2, $NOW - 86400_000), 0,
+        'then none');
+    is(state_of('old1')->{state}, 'closed', 'quiet for days: closed');
+    is(state_of('new1')->{state}, 'waiting', 'recent: waiting');
+    is_deeply($redis->command('ZRANGE', 'lh:queue', 0, -1), ['new1'],
+        'in the queue');
+    message('old2', 'c', '{"kind":"message"}', assign => '0');
+    is(state_of('old2')->{n}, 2, 'writing again opens conversation 2');
+};
+
+subtest 'the_list_has_the_queue_open_mine_closed_and_agents' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 1);
+    message('v1', 'c', '{"kind":"message","text":"one"}');
+    message('v2', 'c', '{"kind":"message","text":"two"}');
+    my $list = decode(script('list', $NOW, 'aM', 50));
+    is($list->{type}, 'conversations', 'a whole message');
+    my %by = map { $_->{conversation} => $_ } @{ $list->{items} };
+    is($by{v1}{state}, 'open', 'v1 open');
+    is($by{v1}{oname}, 'Maria', 'with its owner');
+    is($by{v2}{state}, 'waiting', 'v2 waiting');
+    is($by{v2}{last}{text}, 'two', 'its last event');
+    like($by{v2}{visitor}, qr/^Visitor \d+$/, 'and its visitor');
+    is($list->{queued}, 1, 'one queued');
+    is_deeply([ map { [ @$_{qw(agent name chats max)} ] } @{ $list->{agents} } ],
+        [ [ 'aM', 'Maria', 1, 1 ] ], 'the agents online and their load');
+    is(decode(script('list', $NOW, 'aM', 50, 'agents'))->{type}, 'agents',
+        'or the agents only');
+};
+
+subtest 'the_scripts_run_with_redis_cli_eval_as_documented' => sub {
+    fresh();
+    my $out = run_script('conversation.lua', [],
+        [ 'message', $NOW, 'vcli', 'c', 604800, 'visitor', '',
+          '{"kind":"message"}', '', 1, 0 ]);
+    like($out, qr/^\d+-\d+$/, "redis-cli --eval works ($out)");
+    for my $name (qw(conversation list)) {
+        my $sha = $redis->command('SCRIPT', 'LOAD', $TEXT{$name});
+        like($sha, qr/^[0-9a-f]{40}$/, "Redis compiles $name.lua");
+        like($TEXT{$name}, qr/^-- ARGV\[1\]/m, 'its header says its arguments');
+        like($TEXT{$name}, qr/^-- Returns/m, 'and its reply');
+    }
 };
 
 $redis->stop;

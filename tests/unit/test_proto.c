@@ -40,6 +40,73 @@ expect_bad(const char *json, int agent, const char *code)
 
 
 static void
+changes_of_who_answers_decode_for_their_roles(void **state)
+{
+    ngx_live_help_proto_msg_t  m;
+
+    (void) state;
+
+    assert_int_equal(decode("{\"type\":\"close\",\"cid\":\"c1\"}", 0, &m),
+                     NGX_LIVE_HELP_MSG_CLOSE);
+    assert_string_equal(m.cid, "c1");
+    assert_null(m.conversation);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"claim\",\"cid\":\"c2\","
+                            "\"conversation\":\"v1\"}", 1, &m),
+                     NGX_LIVE_HELP_MSG_CLAIM);
+    assert_string_equal(m.conversation, "v1");
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"transfer\",\"cid\":\"c3\","
+                            "\"conversation\":\"v1\",\"agent\":\"aX\"}",
+                            1, &m),
+                     NGX_LIVE_HELP_MSG_TRANSFER);
+    assert_string_equal(m.agent, "aX");
+    assert_null(m.department);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"transfer\",\"cid\":\"c4\","
+                            "\"conversation\":\"v1\","
+                            "\"department\":\"sales\"}", 1, &m),
+                     NGX_LIVE_HELP_MSG_TRANSFER);
+    assert_string_equal(m.department, "sales");
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"away\",\"on\":true}", 1, &m),
+                     NGX_LIVE_HELP_MSG_AWAY);
+    assert_true(m.on);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"message\",\"cid\":\"c5\","
+                            "\"text\":\"hi\",\"department\":\"sales\","
+                            "\"offline\":true}", 0, &m),
+                     NGX_LIVE_HELP_MSG_MESSAGE);
+    assert_string_equal(m.department, "sales");
+    assert_true(m.offline);
+    ngx_live_help_proto_free(&m);
+
+    /* agents' changes are not for visitors */
+    expect_bad("{\"type\":\"claim\",\"cid\":\"c\",\"conversation\":\"v\"}",
+               0, "unknown_type");
+    expect_bad("{\"type\":\"transfer\",\"cid\":\"c\",\"conversation\":\"v\","
+               "\"agent\":\"a\"}", 0, "unknown_type");
+    expect_bad("{\"type\":\"away\",\"on\":true}", 0, "unknown_type");
+
+    /* and need what they change */
+    expect_bad("{\"type\":\"close\"}", 0, "bad_cid");
+    expect_bad("{\"type\":\"close\",\"cid\":\"c\"}", 1, "bad_conversation");
+    expect_bad("{\"type\":\"claim\",\"cid\":\"c\"}", 1, "bad_conversation");
+    expect_bad("{\"type\":\"transfer\",\"cid\":\"c\",\"conversation\":\"v\"}",
+               1, "bad_target");
+    expect_bad("{\"type\":\"transfer\",\"cid\":\"c\",\"conversation\":\"v\","
+               "\"agent\":\"a\",\"department\":\"d\"}", 1, "bad_target");
+    expect_bad("{\"type\":\"message\",\"cid\":\"c\",\"text\":\"x\","
+               "\"department\":\"a b\"}", 0, "bad_department");
+}
+
+
+static void
 valid_messages_decode_with_their_fields(void **state)
 {
     ngx_live_help_proto_msg_t  m;
@@ -185,6 +252,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(valid_messages_decode_with_their_fields),
+        cmocka_unit_test(changes_of_who_answers_decode_for_their_roles),
         cmocka_unit_test(bad_messages_get_the_right_error_code),
         cmocka_unit_test(tokens_verify_only_when_intact_and_fresh),
     };

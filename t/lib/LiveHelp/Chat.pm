@@ -88,6 +88,8 @@ sub out_of_order  { $_[0]{out_of_order} }
 sub worker        { $_[0]{worker} }
 sub ws            { $_[0]{ws} }
 sub acked         { exists $_[0]{acks}{ $_[1] } }
+sub refused       { $_[0]{refused}{ $_[1] } }
+sub agent_id      { $_[0]{agent_id} }
 sub ack_seq       { $_[0]{acks}{ $_[1] } }
 sub acks          { scalar keys %{ $_[0]{acks} } }
 sub nacks         { $_[0]{nacks} }
@@ -274,7 +276,9 @@ sub pump {
     }
 
     my $t = $m->{type};
-    if ($t eq 'session') {
+    if ($t eq 'session' && $self->{agent}) {
+        $self->{agent_id} = $m->{agent};
+    } elsif ($t eq 'session') {
         $self->{token} = $m->{token};
         $self->{conversation} = $m->{conversation};
     } elsif ($t eq 'live') {
@@ -283,6 +287,10 @@ sub pump {
         delete $self->{outbox}{ $m->{cid} };
         $self->{acks}{ $m->{cid} } //= $m->{seq};
         $self->{ack_conflict}++ if $self->{acks}{ $m->{cid} } ne $m->{seq};
+    } elsif ($t eq 'refused') {
+        # for good (another agent has it): no resend changes that
+        delete $self->{outbox}{ $m->{cid} };
+        $self->{refused}{ $m->{cid} } = $m->{code};
     } elsif ($t eq 'status') {
         my $up = $m->{store} ? 'up' : 'down';
         push @{ $self->{statuses} }, $up;

@@ -131,7 +131,7 @@ function setup({ role = 'visitor', storage = {}, random = 0 } = {}) {
 
         welcome(store = true) {
             this.readyState = 1;
-            this.say({ type: 'welcome', protocol: 1, role, store,
+            this.say({ type: 'welcome', protocol: 2, role, store,
                        worker: 4242 });
         }
 

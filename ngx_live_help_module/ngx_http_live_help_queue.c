@@ -1,0 +1,290 @@
+
+/*
+ * Who answers whom, beyond one socket: agents saying they are there, the
+ * panel's lists, and a sweep on every worker that gives the chats of
+ * agents gone longer than live_help_agent_grace back to the queue and
+ * hands waiting chats to agents with room.  Every worker of every host
+ * sweeps: the script is atomic, so they cannot give one chat twice, and a
+ * host that dies leaves the others doing it.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_live_help_queue.h"
+
+
+#define NGX_LIVE_HELP_SWEEP_MIN      250
+#define NGX_LIVE_HELP_SWEEP_MAX      5000
+#define NGX_LIVE_HELP_LIST_LIMIT     "200"
+#define NGX_LIVE_HELP_MIGRATE_BATCH  "500"
+/* logs of protocol 1 quiet for longer than this are migrated as closed */
+#define NGX_LIVE_HELP_MIGRATE_OPEN   (86400 * 1000)
+
+
+static void ngx_live_help_queue_sweep(ngx_event_t *ev);
+static void ngx_live_help_queue_swept(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+static void ngx_live_help_queue_migrated(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+static ngx_msec_t ngx_live_help_queue_now(u_char *buf, size_t *len);
+
+
+static ngx_http_live_help_main_conf_t  *ngx_live_help_queue_conf;
+static ngx_event_t                      ngx_live_help_queue_timer;
+static ngx_msec_t                       ngx_live_help_queue_interval;
+static ngx_uint_t                       ngx_live_help_queue_migrated_all;
+static ngx_uint_t                       ngx_live_help_queue_sweeping;
+
+
+ngx_int_t
+ngx_live_help_queue_init_process(ngx_cycle_t *cycle,
+    ngx_http_live_help_main_conf_t *lmcf)
+{
+    if (lmcf->redis == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_live_help_queue_conf = lmcf;
+
+    /* a few sweeps within the grace period, but not a busy loop */
+    ngx_live_help_queue_interval = lmcf->agent_grace / 4;
+
+    if (ngx_live_help_queue_interval < NGX_LIVE_HELP_SWEEP_MIN) {
+        ngx_live_help_queue_interval = NGX_LIVE_HELP_SWEEP_MIN;
+    }
+
+    if (ngx_live_help_queue_interval > NGX_LIVE_HELP_SWEEP_MAX) {
+        ngx_live_help_queue_interval = NGX_LIVE_HELP_SWEEP_MAX;
+    }
+
+    ngx_live_help_queue_timer.handler = ngx_live_help_queue_sweep;
+    ngx_live_help_queue_timer.log = cycle->log;
+    ngx_live_help_queue_timer.cancelable = 1;
+
+    ngx_add_timer(&ngx_live_help_queue_timer, NGX_LIVE_HELP_SWEEP_MIN);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_live_help_queue_exit_process(void)
+{
+    if (ngx_live_help_queue_timer.timer_set) {
+        ngx_del_timer(&ngx_live_help_queue_timer);
+    }
+}
+
+
+static ngx_msec_t
+ngx_live_help_queue_now(u_char *buf, size_t *len)
+{
+    ngx_msec_t   now;
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+    now = (ngx_msec_t) tp->sec * 1000 + tp->msec;
+    *len = ngx_sprintf(buf, "%M", now) - buf;
+
+    return now;
+}
+
+
+ngx_int_t
+ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
+{
+    u_char                     *p, now[NGX_INT64_LEN], max[NGX_INT_T_LEN];
+    size_t                      size;
+    ngx_str_t                   args[8];
+    ngx_uint_t                  i;
+    ngx_live_help_dept_t       *d;
+    ngx_live_help_store_req_t  *req;
+
+    size = 0;
+    d = NULL;
+
+    if (info->departments) {
+        d = info->departments->elts;
+
+        for (i = 0; i < info->departments->nelts; i++) {
+            size += d[i].id.len + 1;
+        }
+    }
+
+    req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer, NULL,
+                                  size);
+    if (req == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = req->data;
+
+    if (info->departments) {
+        for (i = 0; i < info->departments->nelts; i++) {
+            p = ngx_sprintf(p, "%s%V", i ? " " : "", &d[i].id);
+        }
+    }
+
+    ngx_str_set(&args[0], "agent");
+    args[1].data = now;
+    (void) ngx_live_help_queue_now(now, &args[1].len);
+    args[2] = info->id;
+    args[3] = info->name;
+
+    if (info->away) {
+        ngx_str_set(&args[4], "away");
+
+    } else {
+        ngx_str_set(&args[4], "online");
+    }
+
+    args[5].data = req->data;
+    args[5].len = p - req->data;
+    args[6].data = max;
+    args[6].len = ngx_sprintf(max, "%ui", info->max_chats) - max;
+
+    if (ngx_live_help_queue_conf->assign) {
+        ngx_str_set(&args[7], "1");
+
+    } else {
+        ngx_str_set(&args[7], "0");
+    }
+
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 8,
+                                 args)
+        != NGX_OK)
+    {
+        ngx_live_help_store_req_free(req);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_live_help_queue_list(ngx_live_help_store_req_t *req, ngx_str_t *me,
+    ngx_uint_t agents_only)
+{
+    u_char     now[NGX_INT64_LEN];
+    ngx_str_t  args[4];
+
+    args[0].data = now;
+    (void) ngx_live_help_queue_now(now, &args[0].len);
+    args[1] = *me;
+    ngx_str_set(&args[2], NGX_LIVE_HELP_LIST_LIMIT);
+
+    if (agents_only) {
+        ngx_str_set(&args[3], "agents");
+
+    } else {
+        ngx_str_set(&args[3], "all");
+    }
+
+    return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_LIST, 4, args);
+}
+
+
+static void
+ngx_live_help_queue_sweep(ngx_event_t *ev)
+{
+    u_char                      now[NGX_INT64_LEN], grace[NGX_INT_T_LEN];
+    u_char                      old[NGX_INT64_LEN];
+    ngx_str_t                   args[4];
+    ngx_msec_t                  ms;
+    ngx_live_help_store_req_t  *req;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    ngx_add_timer(ev, ngx_live_help_queue_interval);
+
+    if (!ngx_live_help_store_up() || ngx_live_help_queue_sweeping) {
+        return;
+    }
+
+    args[1].data = now;
+    ms = ngx_live_help_queue_now(now, &args[1].len);
+
+    if (!ngx_live_help_queue_migrated_all) {
+        req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
+                                      ngx_live_help_queue_migrated, 0);
+        if (req == NULL) {
+            return;
+        }
+
+        ngx_str_set(&args[0], "migrate");
+        ngx_str_set(&args[2], NGX_LIVE_HELP_MIGRATE_BATCH);
+        args[3].data = old;
+        args[3].len = ngx_sprintf(old, "%M", ms - NGX_LIVE_HELP_MIGRATE_OPEN)
+                      - old;
+
+        if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
+                                     4, args)
+            != NGX_OK)
+        {
+            ngx_live_help_store_req_free(req);
+            return;
+        }
+
+        ngx_live_help_queue_sweeping = 1;
+        return;
+    }
+
+    req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
+                                  ngx_live_help_queue_swept, 0);
+    if (req == NULL) {
+        return;
+    }
+
+    ngx_str_set(&args[0], "sweep");
+    args[2].data = grace;
+    args[2].len = ngx_sprintf(grace, "%M",
+                              ngx_live_help_queue_conf->agent_grace)
+                  - grace;
+
+    if (ngx_live_help_queue_conf->assign) {
+        ngx_str_set(&args[3], "1");
+
+    } else {
+        ngx_str_set(&args[3], "0");
+    }
+
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 4,
+                                 args)
+        != NGX_OK)
+    {
+        ngx_live_help_store_req_free(req);
+        return;
+    }
+
+    ngx_live_help_queue_sweeping = 1;
+}
+
+
+static void
+ngx_live_help_queue_swept(ngx_live_help_store_req_t *req, redisReply *reply)
+{
+    ngx_live_help_queue_sweeping = 0;
+
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "live_help: sweep moved %L conversations",
+                       (int64_t) reply->integer);
+    }
+}
+
+
+static void
+ngx_live_help_queue_migrated(ngx_live_help_store_req_t *req,
+    redisReply *reply)
+{
+    ngx_live_help_queue_sweeping = 0;
+
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
+        ngx_live_help_queue_migrated_all = 1;
+    }
+}
