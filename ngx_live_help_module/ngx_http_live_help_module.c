@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_live_help_scan.h"
 
@@ -117,6 +118,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
       &ngx_http_live_help_ping_bounds },
+
+    { ngx_string("live_help_hours"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_live_help_hours,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("live_help_agent_user"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -331,6 +339,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
+    llcf->hours = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -354,6 +363,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
+    ngx_conf_merge_ptr_value(conf->hours, prev->hours, NULL);
 
     /*
      * Merged after the whole http block was read: live_help_redis, if

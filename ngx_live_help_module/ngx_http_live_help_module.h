@@ -61,6 +61,7 @@ typedef struct {
     size_t              send_limit;
     ngx_msec_t          ping_interval;
     ngx_http_complex_value_t  *agent_user;
+    ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
 } ngx_http_live_help_loc_conf_t;
 
 
