@@ -22,11 +22,12 @@ SCRIPTS    := $(wildcard ngx_live_help_module/lua/*.lua)
 PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
               ngx_live_help_module/ngx_live_help_token.c \
-              ngx_live_help_module/ngx_live_help_proto.c
+              ngx_live_help_module/ngx_live_help_proto.c \
+              ngx_live_help_module/ngx_live_help_hours.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
-FUZZERS    := ws_parse proto scan
+FUZZERS    := ws_parse proto scan hours
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps demo test test-unit test-client test-t test-browser install \

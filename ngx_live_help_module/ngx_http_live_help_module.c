@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_live_help_scan.h"
@@ -133,6 +134,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
       &ngx_http_live_help_ping_bounds },
+
+    { ngx_string("live_help_hours"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_live_help_hours,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("live_help_agent_user"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -395,6 +403,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->max_chats = NGX_CONF_UNSET_UINT;
     llcf->prechat = NGX_CONF_UNSET;
     llcf->departments = NGX_CONF_UNSET_PTR;
+    llcf->hours = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -421,6 +430,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_chats, prev->max_chats, 3);
     ngx_conf_merge_value(conf->prechat, prev->prechat, 0);
     ngx_conf_merge_ptr_value(conf->departments, prev->departments, NULL);
+    ngx_conf_merge_ptr_value(conf->hours, prev->hours, NULL);
 
     /*
      * Merged after the whole http block was read: live_help_redis, if

@@ -73,6 +73,7 @@ typedef struct {
     ngx_uint_t          max_chats;
     ngx_flag_t          prechat;
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
+    ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
 } ngx_http_live_help_loc_conf_t;
 
 

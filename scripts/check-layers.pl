@@ -23,7 +23,9 @@ my $objdir = $ARGV[0] // "$root/build/nginx/addon/ngx_live_help_module";
 my %rank = (
     conf => 0, msg => 0, ws_parse => 0, token => 0, scan => 0,
     assets => 0, scripts => 0,
+    hours => 0,
     proto => 1,
+    hours_conf => 1,
     redis => 2,
     presence => 3, ws => 3,
     store => 4,
@@ -34,7 +36,7 @@ my %rank = (
 );
 my %layer = (
     0 => 'pure code, types, embedded files',
-    1 => 'protocol decoder (pure)',
+    1 => 'protocol decoder (pure), hours (config)',
     2 => 'Redis adapter',
     3 => 'transport (ws), presence',
     4 => 'store and fan-out',
