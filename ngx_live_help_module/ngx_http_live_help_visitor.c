@@ -13,6 +13,7 @@
 
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
+#include "ngx_http_live_help_hours_conf.h"
 
 
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
@@ -239,6 +240,8 @@ static json_t *
 ngx_live_help_visitor_departments(ngx_live_help_session_t *s)
 {
     json_t                *a, *d;
+    time_t                 next;
+    ngx_int_t              open;
     ngx_uint_t             i;
     ngx_array_t           *depts;
     ngx_live_help_dept_t  *dept;
@@ -253,8 +256,13 @@ ngx_live_help_visitor_departments(ngx_live_help_session_t *s)
     dept = depts->elts;
 
     for (i = 0; i < depts->nelts; i++) {
-        d = json_pack("{s:s%, s:s%}", "id", dept[i].id.data, dept[i].id.len,
-                      "name", dept[i].label.data, dept[i].label.len);
+        open = ngx_live_help_hours_now(s->ws->conf->hours, &dept[i].id,
+                                       ngx_time(), &next);
+
+        d = json_pack("{s:s%, s:s%, s:b, s:I}",
+                      "id", dept[i].id.data, dept[i].id.len,
+                      "name", dept[i].label.data, dept[i].label.len,
+                      "open", (int) open, "next", (json_int_t) next * 1000);
         if (d) {
             json_array_append_new(a, d);
         }
@@ -279,6 +287,8 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     u_char                           vid[NGX_LIVE_HELP_ID_MAX];
     u_char                           rnd[12];
     size_t                           len, id_len;
+    time_t                           next;
+    ngx_int_t                        open;
     json_t                          *reply;
     ngx_int_t                        rc;
     const char                      *tok, *after;
@@ -328,12 +338,18 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
         s->follower.last.seq = 0;
     }
 
+    /* whether the business hours are now, and when that changes */
+    open = ngx_live_help_hours_now(s->ws->conf->hours, NULL, ngx_time(),
+                                   &next);
+
     /* one log per visitor, named after the visitor */
-    reply = json_pack("{s:s, s:s%, s:s%, s:s%, s:o, s:b}", "type", "session",
+    reply = json_pack("{s:s, s:s%, s:s%, s:s%, s:o, s:b, s:b, s:I}",
+                      "type", "session",
                       "visitor", vid, id_len, "token", token, len,
                       "conversation", vid, id_len,
                       "departments", ngx_live_help_visitor_departments(s),
-                      "prechat", (int) s->ws->conf->prechat);
+                      "prechat", (int) s->ws->conf->prechat,
+                      "open", (int) open, "next", (json_int_t) next * 1000);
     if (reply == NULL) {
         return NGX_ERROR;
     }

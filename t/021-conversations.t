@@ -35,6 +35,8 @@ http {
 
         live_help_departments sales support=Customer_support;
         live_help_max_chats 2;
+        live_help_hours always UTC;
+        live_help_hours never UTC support;
 
         location /live-help/ {
             live_help_endpoint;
@@ -102,12 +104,16 @@ sub kinds {
              @{ $redis->command('XRANGE', "lh:c:$conv:log", '-', '+') } ];
 }
 
-subtest 'visitor_session_says_departments_and_prechat' => sub {
+subtest 'visitor_session_says_departments_hours_and_prechat' => sub {
     my ($v, $s) = visitor($a);
-    is_deeply($s->{departments},
-        [ { id => 'sales', name => 'Sales' },
-          { id => 'support', name => 'Customer support' } ],
+    is_deeply([ map { [ @$_{qw(id name)} ] } @{ $s->{departments} } ],
+        [ [ 'sales', 'Sales' ], [ 'support', 'Customer support' ] ],
         'the departments, with names for people');
+    ok($s->{open}, 'open now (live_help_hours always)');
+    ok($s->{departments}[0]{open}, 'sales is open');
+    ok(!$s->{departments}[1]{open},
+        'support is closed (its own live_help_hours never)');
+    is($s->{departments}[1]{next}, 0, 'and does not open within 8 days');
     ok(!$s->{prechat}, 'no pre-chat form unless asked for');
     $v->close;
 };
