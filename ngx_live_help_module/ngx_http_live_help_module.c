@@ -12,11 +12,15 @@
 
 #include "ngx_http_live_help_module.h"
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_agents.h"
+#include "ngx_http_live_help_login.h"
 #include "ngx_live_help_scan.h"
 
 
 static void *ngx_http_live_help_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf);
+static char *ngx_http_live_help_read_secret(ngx_conf_t *cf,
+    ngx_http_live_help_main_conf_t *lmcf);
 static void *ngx_http_live_help_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_live_help_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -64,6 +68,12 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_send_limit_bounds = {
 static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
     ngx_http_live_help_bounds, 1000, 3600 * 1000,
     "must be from 1s to 1h"
+};
+
+/* time_t is a machine word too */
+static ngx_http_live_help_bounds_t  ngx_http_live_help_session_bounds = {
+    ngx_http_live_help_bounds, 60, 30 * 24 * 3600,
+    "must be from 1m to 30d"
 };
 
 
@@ -124,6 +134,27 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, agent_user),
       NULL },
+
+    { ngx_string("live_help_agent_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_name),
+      NULL },
+
+    { ngx_string("live_help_agents_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, agents_file),
+      NULL },
+
+    { ngx_string("live_help_agent_session"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, agent_session),
+      &ngx_http_live_help_session_bounds },
 
     { ngx_string("live_help_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -193,6 +224,7 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
      */
 
     lmcf->redis_db = NGX_CONF_UNSET;
+    lmcf->agent_session = NGX_CONF_UNSET;
 
     return lmcf;
 }
@@ -209,6 +241,26 @@ ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_live_help_main_conf_t *lmcf = conf;
 
+    ngx_conf_init_value(lmcf->agent_session, 12 * 3600);
+
+    if (ngx_http_live_help_read_secret(cf, lmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the agents' password digests are keyed with the secret */
+
+    if (lmcf->agents_file.len) {
+        return ngx_http_live_help_login_conf(cf, lmcf);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_read_secret(ngx_conf_t *cf,
+    ngx_http_live_help_main_conf_t *lmcf)
+{
     ssize_t          n;
     ngx_fd_t         fd;
     ngx_file_info_t  fi;
@@ -287,6 +339,10 @@ ngx_http_live_help_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (ngx_live_help_agents_init_process(cycle, lmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_live_help_session_init_process(cycle, lmcf);
 }
 
@@ -294,6 +350,7 @@ ngx_http_live_help_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_live_help_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_live_help_agents_exit_process();
     ngx_live_help_session_exit_process();
 }
 
@@ -331,6 +388,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
+    llcf->agent_name = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -354,6 +412,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
+    ngx_conf_merge_ptr_value(conf->agent_name, prev->agent_name, NULL);
 
     /*
      * Merged after the whole http block was read: live_help_redis, if

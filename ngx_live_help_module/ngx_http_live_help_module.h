@@ -37,6 +37,15 @@ typedef struct {
     ngx_str_t           secret;    /* signs visitor tokens */
     ngx_str_t           secret_file;
     ngx_flag_t          told_no_redis;
+
+    /* the module's own agent login */
+    ngx_str_t           agents_file;
+    struct ngx_live_help_agents_s  *agents;   /* as nginx -t read it */
+    time_t              agent_session;        /* a sign-in lasts, s */
+    ngx_shm_zone_t     *throttle;             /* failed logins */
+#if (NGX_THREADS)
+    ngx_thread_pool_t  *thread_pool;          /* checks passwords */
+#endif
 } ngx_http_live_help_main_conf_t;
 
 
@@ -61,6 +70,7 @@ typedef struct {
     size_t              send_limit;
     ngx_msec_t          ping_interval;
     ngx_http_complex_value_t  *agent_user;
+    ngx_http_complex_value_t  *agent_name;
 } ngx_http_live_help_loc_conf_t;
 
 
@@ -72,6 +82,8 @@ extern ngx_module_t            ngx_http_live_help_module;
 extern ngx_live_help_asset_t   ngx_live_help_assets[];
 extern ngx_uint_t              ngx_live_help_nassets;
 extern ngx_str_t               ngx_live_help_assets_version;
+
+ngx_live_help_asset_t *ngx_live_help_asset_find(u_char *path, size_t len);
 
 
 #endif /* _NGX_HTTP_LIVE_HELP_MODULE_H_INCLUDED_ */
