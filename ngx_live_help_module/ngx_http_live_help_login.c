@@ -25,6 +25,7 @@
 #define NGX_LIVE_HELP_LOGIN_BODY_MAX  4096
 #define NGX_LIVE_HELP_PASSWORD_MAX    1024
 #define NGX_LIVE_HELP_LOGIN_CHECKS    4      /* at once, per worker */
+#define NGX_LIVE_HELP_LOGIN_GUARD     60000
 #define NGX_LIVE_HELP_LOGIN_PAGE      "agent/login.html"
 
 
@@ -38,6 +39,12 @@ typedef struct {
     ngx_str_t                   password;  /* C string; wiped when done */
     ngx_uint_t                  known;     /* an agent's name */
     ngx_uint_t                  ok;        /* the thread's answer */
+
+    /*
+     * A timer while the thread works: an exiting worker waits for the
+     * answer instead of leaving the request behind.
+     */
+    ngx_event_t                 guard;
 } ngx_http_live_help_login_ctx_t;
 
 
@@ -63,6 +70,7 @@ static ngx_int_t ngx_http_live_help_login_field(ngx_str_t *body,
     const char *key, ngx_str_t *value, ngx_pool_t *pool);
 static void ngx_http_live_help_login_thread(void *data, ngx_log_t *log);
 static void ngx_http_live_help_login_done(ngx_event_t *ev);
+static void ngx_http_live_help_login_guard(ngx_event_t *ev);
 static ngx_int_t ngx_http_live_help_login_signed_in(ngx_http_request_t *r,
     ngx_http_live_help_login_ctx_t *ctx, ngx_live_help_agents_entry_t *e);
 static ngx_int_t ngx_http_live_help_logout(ngx_http_request_t *r,
@@ -484,9 +492,16 @@ ngx_http_live_help_login_post(ngx_http_request_t *r, ngx_str_t *base)
 static void
 ngx_http_live_help_login_body(ngx_http_request_t *r)
 {
-    ngx_http_finalize_request(r, ngx_http_live_help_login_check(r,
-                                 ngx_http_get_module_ctx(r,
-                                     ngx_http_live_help_module)));
+    ngx_thread_task_t  *task;
+
+    /*
+     * The module's ctx held the task only while the body came: the
+     * injection filter reads that ctx as its own on the way out.
+     */
+    task = ngx_http_get_module_ctx(r, ngx_http_live_help_module);
+    ngx_http_set_ctx(r, NULL, ngx_http_live_help_module);
+
+    ngx_http_finalize_request(r, ngx_http_live_help_login_check(r, task));
 }
 
 
@@ -609,6 +624,11 @@ ngx_http_live_help_login_check(ngx_http_request_t *r, ngx_thread_task_t *task)
 #endif
 
     ngx_http_live_help_login_checks++;
+
+    ctx->guard.handler = ngx_http_live_help_login_guard;
+    ctx->guard.data = ctx;
+    ctx->guard.log = r->connection->log;
+    ngx_add_timer(&ctx->guard, NGX_LIVE_HELP_LOGIN_GUARD);
 
     /* the request waits for the thread */
     r->main->blocked++;
@@ -758,6 +778,10 @@ ngx_http_live_help_login_done(ngx_event_t *ev)
     ngx_http_live_help_login_checks--;
     r->main->blocked--;
 
+    if (ctx->guard.timer_set) {
+        ngx_del_timer(&ctx->guard);
+    }
+
     OPENSSL_cleanse(ctx->password.data, ctx->password.len);
 
     /* the agent, with the hash checked (the file may be new by now) */
@@ -788,6 +812,15 @@ ngx_http_live_help_login_done(ngx_event_t *ev)
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_live_help_login_guard(ngx_event_t *ev)
+{
+    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                  "live_help: a password check takes over %M ms",
+                  (ngx_msec_t) NGX_LIVE_HELP_LOGIN_GUARD);
 }
 
 
