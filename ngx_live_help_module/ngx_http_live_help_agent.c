@@ -20,6 +20,7 @@
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_presence.h"
 #include "ngx_http_live_help_queue.h"
+#include "ngx_http_live_help_agents.h"
 
 
 #define NGX_LIVE_HELP_AGENT_ID_LEN   13
@@ -31,6 +32,7 @@ typedef struct {
     ngx_live_help_agent_info_t  info;
     u_char                      id[NGX_LIVE_HELP_AGENT_ID_LEN];
     u_char                      name[NGX_LIVE_HELP_NAME_MAX];
+    ngx_live_help_agents_watch_t  watch;   /* ends with the sign-in */
 } ngx_live_help_agent_t;
 
 
@@ -38,6 +40,7 @@ static ngx_int_t ngx_live_help_agent_open(ngx_live_help_ws_t *ws);
 static ngx_int_t ngx_live_help_agent_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_agent_close(ngx_live_help_ws_t *ws);
+static void ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w);
 static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a);
 static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
 static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
@@ -74,8 +77,37 @@ static ngx_live_help_follower_handler_t  ngx_live_help_agent_follower = {
 static ngx_int_t
 ngx_live_help_agent_open(ngx_live_help_ws_t *ws)
 {
-    return ngx_live_help_session_open(ws, sizeof(ngx_live_help_agent_t))
-           ? NGX_OK : NGX_ERROR;
+    ngx_live_help_agent_t  *a;
+
+    a = (ngx_live_help_agent_t *) ngx_live_help_session_open(ws,
+                                               sizeof(ngx_live_help_agent_t));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    a->watch.handler = ngx_live_help_agent_signed_out;
+    ngx_live_help_agents_watch(&a->watch);
+
+    return NGX_OK;
+}
+
+
+/* a new password, a removed agent or the sign-in's end: the socket goes */
+
+static void
+ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w)
+{
+    ngx_live_help_ws_t     *ws;
+    ngx_live_help_agent_t  *a;
+
+    a = ngx_queue_data(w, ngx_live_help_agent_t, watch);
+    ws = a->session.ws;
+
+    if (!ngx_live_help_agents_valid(&ws->user, ws->signin)) {
+        ngx_live_help_agents_unwatch(w);
+        ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_SIGNED_OUT,
+                               "session ended");
+    }
 }
 
 
@@ -89,6 +121,8 @@ ngx_live_help_agent_close(ngx_live_help_ws_t *ws)
     if (a == NULL) {
         return;
     }
+
+    ngx_live_help_agents_unwatch(&a->watch);
 
     if (a->presence.member.len) {
         ngx_live_help_presence_leave(&a->presence);

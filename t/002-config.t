@@ -248,5 +248,16 @@ hours_rejected('live_help_hours_default_twice_is_rejected',
 
 rejected('live_help_hours_without_zone_is_rejected',
     'live_help_hours', location => 'live_help_hours "Mon 09:00-17:00";');
+# the agents file's own lines: t/050-login.t
+rejected('live_help_agents_file_missing_is_rejected',
+    'live_help_agents_file', http => 'live_help_redis 127.0.0.1:6379; '
+    . 'live_help_agents_file %%DIR%%/no-such-file;');
+
+rejected('live_help_agents_file_in_a_location_is_rejected',
+    'live_help_agents_file', location => 'live_help_agents_file x;');
+
+rejected('live_help_agent_session_under_a_minute_is_rejected',
+    'live_help_agent_session', http => 'live_help_redis 127.0.0.1:6379; '
+    . 'live_help_agent_session 30s;');
 
 done_testing;
