@@ -7,8 +7,13 @@
  * pid; errorLogProblems() lists the error log lines that must never
  * appear ([alert], [crit], [emerg]).
  *
- * /live-help/agent/ is behind auth_basic with one agent, AGENT (password
- * AGENT_PASSWORD), as the README shows operators.
+ * /live-help/agent/ is behind auth_basic with two agents, AGENT (password
+ * AGENT_PASSWORD) and AGENT2 (AGENT2_PASSWORD), as the README shows
+ * operators.
+ *
+ * Options of startStack: noStore (no live_help_redis), and the queue's
+ * directives: assign ('auto' or 'manual'), maxChats, grace (e.g. '2s')
+ * and departments (e.g. 'sales support=Customer_support').
  */
 
 const { spawn, execFile } = require('node:child_process');
@@ -35,6 +40,8 @@ const CSP = `default-src 'self'; script-src 'nonce-${CSP_NONCE}'; `
 
 const AGENT = 'maria';
 const AGENT_PASSWORD = 'secret';
+const AGENT2 = 'jonas';
+const AGENT2_PASSWORD = 'secret2';
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 10000;
@@ -228,8 +235,20 @@ function readIfExists(file) {
     }
 }
 
+/* the queue's directives the options ask for, in the http block */
+function queueConf({ assign, maxChats, grace, departments } = {}) {
+    return [
+        assign && `live_help_assign ${assign};`,
+        maxChats && `live_help_max_chats ${maxChats};`,
+        grace && `live_help_agent_grace ${grace};`,
+        departments && `live_help_departments ${departments};`,
+    ].filter(Boolean).join('\n    ');
+}
+
 /* noStore: no live_help_redis, as an operator who forgot it */
-function nginxConf(dir, port, redisPort, { noStore = false } = {}) {
+function nginxConf(dir, port, redisPort, opts = {}) {
+    const { noStore = false } = opts;
+
     return `load_module ${MODULE};
 worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -243,6 +262,7 @@ http {
     scgi_temp_path ${dir}/tmp;
     ${noStore ? '' : `live_help_redis 127.0.0.1:${redisPort};`}
     live_help_secret_file ${dir}/secret;
+    ${queueConf(opts)}
     server {
         listen 127.0.0.1:${port};
         root ${REPO}/demo/shop;
@@ -351,7 +371,9 @@ async function startNginx(dir, redisPort, opts) {
     fs.writeFileSync(path.join(dir, 'secret'), crypto.randomBytes(32),
                      { mode: 0o600 });
     fs.writeFileSync(path.join(dir, 'agents'),
-                     `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`, { mode: 0o644 });
+                     `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`
+                     + `${AGENT2}:{PLAIN}${AGENT2_PASSWORD}\n`,
+                     { mode: 0o644 });
     fs.chmodSync(dir, 0o755);
     fs.writeFileSync(conf, nginxConf(dir, port, redisPort, opts));
 
@@ -499,4 +521,5 @@ async function startStack(opts = {}) {
     };
 }
 
-module.exports = { startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD };
+module.exports = { startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD,
+                   AGENT2, AGENT2_PASSWORD };
