@@ -41,13 +41,8 @@ static char *ngx_http_live_help_departments(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post,
     void *data);
-
-
-static ngx_conf_enum_t  ngx_http_live_help_assign_modes[] = {
-    { ngx_string("auto"), 1 },
-    { ngx_string("manual"), 0 },
-    { ngx_null_string, 0 }
-};
+static char *ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_live_help_max_chats_post =
@@ -155,10 +150,10 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
 
     { ngx_string("live_help_assign"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_live_help_assign,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_live_help_main_conf_t, assign),
-      &ngx_http_live_help_assign_modes },
+      0,
+      NULL },
 
     { ngx_string("live_help_agent_grace"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -173,6 +168,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, max_chats),
       &ngx_http_live_help_max_chats_post },
+
+    { ngx_string("live_help_prechat"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, prechat),
+      NULL },
 
     { ngx_string("live_help_departments"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -391,6 +393,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
     llcf->max_chats = NGX_CONF_UNSET_UINT;
+    llcf->prechat = NGX_CONF_UNSET;
     llcf->departments = NGX_CONF_UNSET_PTR;
 
     return llcf;
@@ -416,6 +419,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
     ngx_conf_merge_uint_value(conf->max_chats, prev->max_chats, 3);
+    ngx_conf_merge_value(conf->prechat, prev->prechat, 0);
     ngx_conf_merge_ptr_value(conf->departments, prev->departments, NULL);
 
     /*
@@ -850,6 +854,38 @@ ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post, void *data)
 
     if (*n < 1 || *n > 100) {
         return "must be from 1 to 100";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* live_help_assign auto | manual */
+
+static char *
+ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_main_conf_t *lmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lmcf->assign != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "auto") == 0) {
+        lmcf->assign = 1;
+
+    } else if (ngx_strcmp(value[1].data, "manual") == 0) {
+        lmcf->assign = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"live_help_assign\" must be \"auto\" or "
+                           "\"manual\", not \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

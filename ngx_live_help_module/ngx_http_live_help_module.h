@@ -71,6 +71,7 @@ typedef struct {
     ngx_msec_t          ping_interval;
     ngx_http_complex_value_t  *agent_user;
     ngx_uint_t          max_chats;
+    ngx_flag_t          prechat;
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
 } ngx_http_live_help_loc_conf_t;
 

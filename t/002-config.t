@@ -131,4 +131,47 @@ rejected('live_help_endpoint_with_argument_is_rejected',
 rejected('live_help_title_without_value_is_rejected',
     'live_help_title', location => 'live_help_title;');
 
+subtest 'who_answers_directives_pass' => sub {
+    my ($rc, $out) = nginx_t(
+        http => "live_help_redis 127.0.0.1:6379;\n    live_help_assign manual;"
+              . "\n    live_help_agent_grace 2m;",
+        server => 'live_help_departments sales support=Customer_support; '
+                . 'live_help_max_chats 5; live_help_prechat on;');
+    is($rc, 0, 'nginx -t passes') or diag $out;
+};
+
+rejected('a_department_that_is_not_an_id_is_rejected',
+    'live_help_departments', server => 'live_help_departments "sa les";');
+
+rejected('a_department_listed_twice_is_rejected',
+    'live_help_departments', server => 'live_help_departments a b a;');
+
+rejected('a_department_with_an_empty_name_is_rejected',
+    'live_help_departments', server => 'live_help_departments sales=;');
+
+rejected('departments_twice_in_one_block_are_rejected',
+    'live_help_departments',
+    server => 'live_help_departments a; live_help_departments b;');
+
+rejected('max_chats_zero_is_rejected',
+    'live_help_max_chats', server => 'live_help_max_chats 0;');
+
+rejected('max_chats_not_a_number_is_rejected',
+    'live_help_max_chats', server => 'live_help_max_chats many;');
+
+rejected('assign_other_than_auto_or_manual_is_rejected',
+    'live_help_assign',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_assign random;");
+
+rejected('agent_grace_not_a_time_is_rejected',
+    'live_help_agent_grace',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_agent_grace soon;");
+
+rejected('agent_grace_over_a_day_is_rejected',
+    'live_help_agent_grace',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_agent_grace 2d;");
+
+rejected('assign_in_a_server_is_rejected',
+    'live_help_assign', server => 'live_help_assign auto;');
+
 done_testing;
