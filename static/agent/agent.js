@@ -571,8 +571,8 @@
             visitors.redrawList();
         }
         drawList();
-        layout.dataset.view = 'list';
         if (focus) {
+            layout.dataset.view = 'list';
             $('tab-' + k).focus();
         }
     }

@@ -64,31 +64,31 @@
         }
 
         /*
-         * A visitor's record: the answer to a "visitor" request (with its
-         * pages), or live news (a page opened, a profile given, gone).
+         * A visitor's record: the answer to a "visitor" request, or news
+         * (a page opened, a profile given, gone). The list keeps the last
+         * active first: a new page moves a visitor to the top.
          */
         function changed(msg) {
-            var answer = msg.visitor && Array.isArray(msg.visitor.pages);
+            var old = msg.visitor && known.get(msg.visitor.visitor);
+            var last = old ? old.last : null;
             var v = merge(msg.visitor);
             var at;
 
             if (!v) {
                 return;
             }
-            if (answer) {
-                if (v.visitor === shown) {
-                    show(shown);
-                }
-                return;
-            }
             at = online.indexOf(v.visitor);
-            if (at >= 0) {
-                online.splice(at, 1);
-                total--;
-            }
-            if (v.online !== false) {
+            if (v.online === false) {
+                if (at >= 0) {
+                    online.splice(at, 1);
+                    total--;
+                }
+            } else if (at < 0) {
                 online.unshift(v.visitor);
                 total++;
+            } else if (v.last !== last) {
+                online.splice(at, 1);
+                online.unshift(v.visitor);
             }
             drawList();
             if (shown === v.visitor) {

@@ -87,6 +87,10 @@ describe('agent panel, chats claimed by hand', () => {
                 assert.match(await agent.locator('#chat-state')
                     .textContent(), /^Waiting /);
                 await P.shoot(agent, 'queue');
+                await alsoOnPhone(agent, 'queue', async () => {
+                    await agent.getByRole('button', { name: 'Back' })
+                        .first().click();
+                });
             });
         });
     });
@@ -130,6 +134,7 @@ describe('agent panel, chats claimed by hand', () => {
                         }
                         if (i === 5) {
                             await P.shoot(loser, 'owned-by-other');
+                            await alsoOnPhone(loser, 'owned-by-other');
                         }
                     });
                 }
@@ -161,6 +166,7 @@ describe('agent panel, chats claimed by hand', () => {
                     await maria.getByRole('menuitem', { name: 'Sales' })
                         .waitFor();
                     await P.shoot(maria, 'transfer-menu');
+                    await alsoOnPhone(maria, 'transfer-menu');
                     await toJonas.click();
 
                     /* out of Maria's Mine, into Jonas's */
@@ -224,6 +230,7 @@ describe('agent panel, chats claimed by hand', () => {
                 await P.showTab(maria, 'Closed');
                 await P.row(maria, text).waitFor();
                 await P.shoot(maria, 'closed');
+                await alsoOnPhone(maria, 'closed');
 
                 await P.shopperSays(shopper, again);
                 await P.waitForEvent(events, 'opened', { n: 2 });
@@ -387,6 +394,16 @@ describe('agent panel, chats claimed by hand', () => {
         });
     });
 });
+
+/* the same state on a phone (prepare: e.g. back to the list), then back */
+async function alsoOnPhone(page, name, prepare) {
+    await page.setViewportSize(P.PHONE);
+    if (prepare) {
+        await prepare();
+    }
+    await P.shoot(page, name);
+    await page.setViewportSize(P.LAPTOP);
+}
 
 async function waitForLine(page, text) {
     await page.locator('#log .sys', { hasText: text }).waitFor();
