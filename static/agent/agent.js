@@ -74,6 +74,11 @@
     wsUrl.hash = '';
 
     var client = Client.create({
+        /* away across reloads, said in the hello: no chat is given
+           between a hello and a later "away" */
+        hello: function () {
+            return away ? { away: true } : {};
+        },
         role: 'agent',
         url: wsUrl.href,
         outboxKey: OUTBOX_KEY
@@ -1344,10 +1349,6 @@
     client.on('status', refreshStatus);
     client.on('conversations', function (items, msg) {
         layout.dataset.live = 'true';
-        /* after every hello: a new socket starts online */
-        if (away) {
-            client.request({ type: 'away', on: true });
-        }
         listed(items, msg);
     });
     client.on('event', addEvent);
