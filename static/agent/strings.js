@@ -125,6 +125,9 @@
         notSent: 'Not sent',
         tooLong: 'This reply is too long.',
         visitor: 'Visitor',
+        agent: 'Agent',
+        replyByEmail: 'Reply by e-mail',
+        mailSubject: 'Your message to our shop',
         you: 'You',
         typing: 'Visitor is typing\u2026',
         agentTyping: function (name) {

@@ -169,6 +169,38 @@
             return li;
         }
 
+        /*
+         * "Reply by e-mail": the agent's own mail program, with the last
+         * conversation quoted, for a shopper who left a message and went.
+         * The address was checked by the server (no spaces, <, >, ").
+         */
+        function mailto(v, c) {
+            var lines = [];
+            var a;
+
+            if (!/^[^\s@<>"]+@[^\s@<>"]+$/.test(v.email)) {
+                return null;
+            }
+            (c && c.data ? c.data.events : []).forEach(function (e) {
+                var ev = e.event;
+
+                if (ev.kind === 'opened') {
+                    lines = [];
+                } else if (ev.kind === 'message') {
+                    lines.push('> ' + (ev.from === 'visitor'
+                                       ? str(v.name) || S.visitor
+                                       : str(ev.author) || S.agent)
+                               + ': ' + str(ev.text));
+                }
+            });
+            a = el('a', 'card-mail', S.replyByEmail);
+            a.href = 'mailto:' + encodeURIComponent(v.email)
+                     + '?subject=' + encodeURIComponent(S.mailSubject)
+                     + '&body=' + encodeURIComponent('\n\n'
+                                                     + lines.join('\n'));
+            return a;
+        }
+
         /* the earlier opened ... closed spans of the log, newest first */
         function spans(c) {
             var list = [];
@@ -203,6 +235,9 @@
             text.appendChild(el('p', 'card-name', name));
             if (v && str(v.email)) {
                 text.appendChild(el('p', 'card-email', v.email));
+                if (mailto(v, c)) {
+                    text.appendChild(mailto(v, c));
+                }
             }
             if (v) {
                 state.textContent = v.online ? S.onlineNow : S.leftSite;
