@@ -143,8 +143,22 @@ async function shoot(page, name) {
     return file;
 }
 
+/* polls check until it holds; what (text, or a function giving it) says
+ * what was awaited when it times out */
+async function until(check, what, timeout = WAIT_MS) {
+    const deadline = Date.now() + timeout;
+
+    while (!(await check())) {
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${
+                typeof what === 'function' ? what() : what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
 module.exports = {
-    WAIT_MS, LAPTOP, PHONE, unique, agentContext, openPanel, showTab, row,
+    until, WAIT_MS, LAPTOP, PHONE, unique, agentContext, openPanel, showTab, row,
     rowNames, reply, agentSays, logLines, waitForLog, widget, shopperOpens,
     shopperSays, waitForWidgetText, shoot,
 };
