@@ -369,6 +369,11 @@
                 break;
 
             case 'session':
+                if (agent) {
+                    /* who we are, after every hello: no conversation */
+                    emit('session', msg);
+                    break;
+                }
                 session(msg);
                 break;
 
@@ -385,7 +390,18 @@
                 break;
 
             case 'conversations':
-                listed(Array.isArray(msg.items) ? msg.items : []);
+                listed(Array.isArray(msg.items) ? msg.items : [], msg);
+                break;
+
+            case 'refused':
+                refusedAction(msg);
+                break;
+
+            case 'agents':
+            case 'visitors':
+            case 'visitor':
+                /* agents' lists: nothing to keep, the page draws them */
+                emit(msg.type, msg);
                 break;
 
             case 'history':
@@ -527,7 +543,7 @@
             emit('event', c, seq, ev, at);
         }
 
-        function listed(items) {
+        function listed(items, msg) {
             items.forEach(function (item) {
                 var c = typeof item.conversation === 'string'
                         && conv(item.conversation);
@@ -536,7 +552,7 @@
                     c.active = Math.max(c.active, Number(item.active) || 0);
                 }
             });
-            emit('conversations', items);
+            emit('conversations', items, msg || {});
 
             live = true;
             /* what a resync or status true asked for is on its way */
@@ -624,19 +640,36 @@
         /* Sending */
 
         function sendItem(item) {
-            var msg = { type: 'message', id: item.cid };
+            var msg = { type: item.type || 'message', id: item.cid };
 
             if (agent) {
                 msg.conversation = item.conversation;
             }
             msg.cid = item.cid;
-            msg.text = item.text;
+            if (item.type) {
+                actionFields(item, msg);
+            } else {
+                msg.text = item.text;
+            }
             if (sendJson(msg) && !ackTimer) {
                 ackTimer = later(function () {
                     ackTimer = 0;
                     flush();
                 }, t.ackTimeout);
             }
+        }
+
+        /* a new message or action: kept, told, and sent if it may go */
+        function enqueue(item) {
+            var list = outbox();
+
+            list.push(item);
+            save(opts.outboxKey, list);
+            emit('pending', item);
+            if (live && !held) {
+                sendItem(item);
+            }
+            return item;
         }
 
         /* everything not yet acknowledged, oldest first */
@@ -707,6 +740,37 @@
             retryTimer = 0;
             held = false;
             flush();
+        }
+
+        /* claim, close, transfer: only what the protocol names */
+        function actionFields(item, msg) {
+            if (item.agent) {
+                msg.agent = item.agent;
+            }
+            if (item.department) {
+                msg.department = item.department;
+            }
+        }
+
+        /*
+         * A message or an action that can never be stored as it is
+         * (another agent owns the conversation, it is closed, ...): it
+         * leaves the outbox like an acked one, and the page says why.
+         */
+        function refusedAction(msg) {
+            var cid = msg.cid;
+
+            outboxRemove(cid);
+            if (heldItem && heldItem.cid === cid) {
+                heldItem = null;
+            }
+            nackAttempt = 0;
+            refresh();
+            emit('refused', cid, msg.code, msg);
+            if (!outbox().length) {
+                cancel(ackTimer);
+                ackTimer = 0;
+            }
         }
 
         function refused(id, code) {
@@ -803,19 +867,33 @@
 
             send: function (text, conversation) {
                 var item = { cid: newCid() };
-                var list = outbox();
 
                 if (agent) {
                     item.conversation = conversation;
                 }
                 item.text = text;
-                list.push(item);
-                save(opts.outboxKey, list);
-                emit('pending', item);
-                if (live && !held) {
-                    sendItem(item);
+                return enqueue(item);
+            },
+
+            /*
+             * agents: claim, close or transfer (fields: agent or
+             * department), kept in the outbox like a message until its
+             * ack or refused, so that a reconnect does it once
+             */
+            act: function (type, conversation, fields) {
+                var item = { cid: newCid(), type: type,
+                             conversation: conversation };
+
+                if (fields) {
+                    actionFields(fields, item);
                 }
-                return item;
+                return enqueue(item);
+            },
+
+            /* agents: a request that needs no outbox (away, agents,
+               visitors, visitor); false while there is no socket */
+            request: function (obj) {
+                return live && sendJson(obj);
             },
 
             /* the user typed (and the box is not empty) */
