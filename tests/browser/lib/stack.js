@@ -228,8 +228,13 @@ function readIfExists(file) {
     }
 }
 
-/* noStore: no live_help_redis, as an operator who forgot it */
-function nginxConf(dir, port, redisPort, { noStore = false } = {}) {
+/*
+ * noStore: no live_help_redis, as an operator who forgot it; departments
+ * ("sales support=Customer_support"), assign ("manual"), prechat (true):
+ * the directives of those names.
+ */
+function nginxConf(dir, port, redisPort, { noStore = false, departments,
+                                           assign, prechat } = {}) {
     return `load_module ${MODULE};
 worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -243,6 +248,9 @@ http {
     scgi_temp_path ${dir}/tmp;
     ${noStore ? '' : `live_help_redis 127.0.0.1:${redisPort};`}
     live_help_secret_file ${dir}/secret;
+    ${assign ? `live_help_assign ${assign};` : ''}
+    ${departments ? `live_help_departments ${departments};` : ''}
+    ${prechat ? 'live_help_prechat on;' : ''}
     server {
         listen 127.0.0.1:${port};
         root ${REPO}/demo/shop;
@@ -350,8 +358,11 @@ async function startNginx(dir, redisPort, opts) {
      * read the agents file on every request */
     fs.writeFileSync(path.join(dir, 'secret'), crypto.randomBytes(32),
                      { mode: 0o600 });
+    /* opts.agents: more logins, each with AGENT_PASSWORD */
     fs.writeFileSync(path.join(dir, 'agents'),
-                     `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`, { mode: 0o644 });
+                     [AGENT, ...(opts.agents || [])].map((a) =>
+                         `${a}:{PLAIN}${AGENT_PASSWORD}\n`).join(''),
+                     { mode: 0o644 });
     fs.chmodSync(dir, 0o755);
     fs.writeFileSync(conf, nginxConf(dir, port, redisPort, opts));
 
