@@ -22,11 +22,12 @@ SCRIPTS    := $(wildcard ngx_live_help_module/lua/*.lua)
 PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
               ngx_live_help_module/ngx_live_help_token.c \
-              ngx_live_help_module/ngx_live_help_proto.c
+              ngx_live_help_module/ngx_live_help_proto.c \
+              ngx_live_help_module/ngx_live_help_hours.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
-FUZZERS    := ws_parse proto scan
+FUZZERS    := ws_parse proto scan hours
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps demo test test-unit test-client test-t test-browser install \
@@ -118,8 +119,8 @@ test-asan: asan-module
 	UBSAN_OPTIONS=print_stacktrace=1 \
 	LIVE_HELP_MODULE=$(CURDIR)/build-asan/ngx_http_live_help_module.so \
 	LIVE_HELP_TEST_TIMEOUT=30 \
-	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/030-faults.t \
-          t/031-store-ready.t
+	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/021-conversations.t \
+	          t/030-faults.t t/031-store-ready.t t/050-login.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

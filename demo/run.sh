@@ -29,8 +29,28 @@ rm -rf "$dir"
 mkdir -p "$dir/tmp"
 chmod 755 "$dir"
 
-# a demo agent; in production: htpasswd -B (apache2-utils) or mkpasswd
-echo "maria:{PLAIN}demo" > "$dir/agents"
+# Two agents for the module's own login, with passwords made up for this
+# run. In production: htpasswd -B (apache2-utils) or mkpasswd -m sha-512.
+sha_crypt() {
+    if command -v mkpasswd >/dev/null; then
+        printf '%s' "$1" | mkpasswd -m sha-512 -s
+    else
+        printf '%s' "$1" | openssl passwd -6 -stdin
+    fi
+}
+
+new_password() {
+    tr -dc 'a-km-z2-9' < /dev/urandom | head -c 10 || true
+}
+
+maria_password=$(new_password)
+jonas_password=$(new_password)
+{
+    echo "# name:hash:display name (live_help_agents_file)"
+    echo "maria:$(sha_crypt "$maria_password"):Maria Virtanen"
+    echo "jonas:$(sha_crypt "$jonas_password"):Jonas Berg"
+} > "$dir/agents"
+# nginx's workers read it again when it changes
 chmod 644 "$dir/agents"
 head -c 32 /dev/urandom > "$dir/secret"
 sed -e "s|@MODULE@|$module|g" -e "s|@DIR@|$dir|g" -e "s|@REPO@|$repo|g" \
@@ -79,7 +99,8 @@ cat << MSG
     Product page:  http://127.0.0.1:$port/product.html
     Cart:          http://127.0.0.1:$port/cart.html
     Agent page:    http://127.0.0.1:$port/live-help/agent/
-                   (user maria, password demo)
+                   user maria, password $maria_password (Maria Virtanen)
+                   user jonas, password $jonas_password (Jonas Berg)
 
     Logs: $dir/error.log
     Press Ctrl-C to stop.

@@ -115,6 +115,27 @@ $c .= "\nngx_live_help_asset_t  ngx_live_help_assets[] = {\n"
     . "ngx_uint_t  ngx_live_help_nassets = " . scalar(@files) . ";\n\n"
     . "ngx_str_t  ngx_live_help_assets_version = ngx_string(\"$version\");\n";
 
+# the lookup, beside the table it reads
+$c .= <<'C';
+
+
+ngx_live_help_asset_t *
+ngx_live_help_asset_find(u_char *path, size_t len)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_live_help_nassets; i++) {
+        if (ngx_live_help_assets[i].path.len == len
+            && ngx_strncmp(ngx_live_help_assets[i].path.data, path, len) == 0)
+        {
+            return &ngx_live_help_assets[i];
+        }
+    }
+
+    return NULL;
+}
+C
+
 if (open my $old, '<:raw', $out) {
     my $prev = do { local $/; <$old> };
     close $old;

@@ -20,10 +20,10 @@
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_presence.h"
 #include "ngx_http_live_help_queue.h"
+#include "ngx_http_live_help_agents.h"
 
 
 #define NGX_LIVE_HELP_AGENT_ID_LEN   13
-#define NGX_LIVE_HELP_NAME_MAX       64
 
 
 typedef struct {
@@ -32,6 +32,7 @@ typedef struct {
     ngx_live_help_agent_info_t  info;
     u_char                      id[NGX_LIVE_HELP_AGENT_ID_LEN];
     u_char                      name[NGX_LIVE_HELP_NAME_MAX];
+    ngx_live_help_agents_watch_t  watch;   /* ends with the sign-in */
 } ngx_live_help_agent_t;
 
 
@@ -39,6 +40,7 @@ static ngx_int_t ngx_live_help_agent_open(ngx_live_help_ws_t *ws);
 static ngx_int_t ngx_live_help_agent_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_agent_close(ngx_live_help_ws_t *ws);
+static void ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w);
 static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a);
 static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
 static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
@@ -50,7 +52,7 @@ static ngx_int_t ngx_live_help_agent_history(ngx_live_help_session_t *s,
 static void ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
     redisReply *reply);
 static ngx_int_t ngx_live_help_agent_list(ngx_live_help_agent_t *a,
-    json_t *id, ngx_uint_t agents_only);
+    ngx_live_help_proto_msg_t *m, ngx_uint_t what);
 static void ngx_live_help_agent_list_reply(ngx_live_help_store_req_t *req,
     redisReply *reply);
 static void ngx_live_help_agent_subscribed(ngx_live_help_follower_t *f,
@@ -75,8 +77,37 @@ static ngx_live_help_follower_handler_t  ngx_live_help_agent_follower = {
 static ngx_int_t
 ngx_live_help_agent_open(ngx_live_help_ws_t *ws)
 {
-    return ngx_live_help_session_open(ws, sizeof(ngx_live_help_agent_t))
-           ? NGX_OK : NGX_ERROR;
+    ngx_live_help_agent_t  *a;
+
+    a = (ngx_live_help_agent_t *) ngx_live_help_session_open(ws,
+                                               sizeof(ngx_live_help_agent_t));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    a->watch.handler = ngx_live_help_agent_signed_out;
+    ngx_live_help_agents_watch(&a->watch);
+
+    return NGX_OK;
+}
+
+
+/* a new password, a removed agent or the sign-in's end: the socket goes */
+
+static void
+ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w)
+{
+    ngx_live_help_ws_t     *ws;
+    ngx_live_help_agent_t  *a;
+
+    a = ngx_queue_data(w, ngx_live_help_agent_t, watch);
+    ws = a->session.ws;
+
+    if (!ngx_live_help_agents_valid(&ws->user, ws->signin)) {
+        ngx_live_help_agents_unwatch(w);
+        ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_SIGNED_OUT,
+                               "session ended");
+    }
 }
 
 
@@ -90,6 +121,8 @@ ngx_live_help_agent_close(ngx_live_help_ws_t *ws)
     if (a == NULL) {
         return;
     }
+
+    ngx_live_help_agents_unwatch(&a->watch);
 
     if (a->presence.member.len) {
         ngx_live_help_presence_leave(&a->presence);
@@ -184,11 +217,10 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         break;
 
     case NGX_LIVE_HELP_MSG_LIST:
-        rc = ngx_live_help_agent_list(a, m.id, 0);
-        break;
-
     case NGX_LIVE_HELP_MSG_AGENTS:
-        rc = ngx_live_help_agent_list(a, m.id, 1);
+    case NGX_LIVE_HELP_MSG_VISITORS:
+    case NGX_LIVE_HELP_MSG_VISITOR:
+        rc = ngx_live_help_agent_list(a, &m, m.type);
         break;
 
     default:
@@ -440,7 +472,8 @@ ngx_live_help_agent_subscribed(ngx_live_help_follower_t *f, ngx_uint_t again)
 
     if (!again) {
         /* the session is the first member of the agent's struct */
-        (void) ngx_live_help_agent_list((ngx_live_help_agent_t *) s, NULL, 0);
+        (void) ngx_live_help_agent_list((ngx_live_help_agent_t *) s, NULL,
+                                        NGX_LIVE_HELP_MSG_LIST);
         return;
     }
 
@@ -555,12 +588,18 @@ ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
 }
 
 
-/* the panel's lists (lua/list.lua), or the agents online only */
+/*
+ * What the panel lists (lua/list.lua, lua/visitor.lua), made by the script
+ * as a whole message: the conversations, the agents online, the visitors
+ * online, or one visitor (m->visitor).
+ */
 
 static ngx_int_t
-ngx_live_help_agent_list(ngx_live_help_agent_t *a, json_t *id,
-    ngx_uint_t agents_only)
+ngx_live_help_agent_list(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m, ngx_uint_t what)
 {
+    ngx_int_t                   rc;
+    ngx_str_t                   visitor;
     ngx_live_help_session_t    *s;
     ngx_live_help_store_req_t  *req;
 
@@ -572,10 +611,28 @@ ngx_live_help_agent_list(ngx_live_help_agent_t *a, json_t *id,
         return NGX_ERROR;
     }
 
-    if (ngx_live_help_queue_list(req, &a->info.id, agents_only) != NGX_OK) {
+    switch (what) {
+
+    case NGX_LIVE_HELP_MSG_VISITOR:
+        visitor.data = (u_char *) m->visitor;
+        visitor.len = ngx_strlen(m->visitor);
+        rc = ngx_live_help_queue_visitors(req, &visitor);
+        break;
+
+    case NGX_LIVE_HELP_MSG_VISITORS:
+        rc = ngx_live_help_queue_visitors(req, NULL);
+        break;
+
+    default:
+        rc = ngx_live_help_queue_list(req, &a->info.id,
+                                      what == NGX_LIVE_HELP_MSG_AGENTS);
+    }
+
+    if (rc != NGX_OK) {
         ngx_live_help_store_req_free(req);
         return ngx_live_help_send_error(s->ws, "unavailable",
-                                        "the store is not reachable", id);
+                                        "the store is not reachable",
+                                        m ? m->id : NULL);
     }
 
     return NGX_OK;

@@ -11,21 +11,21 @@
 
 #include "ngx_http_live_help_module.h"
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_login.h"
 
 
-static ngx_live_help_asset_t *ngx_http_live_help_find_asset(ngx_str_t *path);
 static ngx_int_t ngx_http_live_help_accepts_gzip(ngx_http_request_t *r);
 static ngx_int_t ngx_http_live_help_serve_asset(ngx_http_request_t *r,
     ngx_live_help_asset_t *asset);
-static ngx_table_elt_t *ngx_http_live_help_add_header(ngx_http_request_t *r,
-    char *key, ngx_str_t *value);
 
 
 ngx_int_t
 ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                       path, index, *base;
+    ngx_int_t                       rc;
+    ngx_str_t                       path, index, rest, *base;
     ngx_live_help_asset_t          *asset;
+    ngx_live_help_ws_agent_t        agent;
     ngx_http_live_help_srv_conf_t  *lscf;
     ngx_http_live_help_loc_conf_t  *llcf;
 
@@ -57,12 +57,26 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
 
     if (path.len == 2 && ngx_strncmp(path.data, "ws", 2) == 0) {
         return ngx_http_live_help_ws_handshake(r,
-                                               &ngx_live_help_visitor_handler);
+                                               &ngx_live_help_visitor_handler,
+                                               NULL);
     }
 
-    if (path.len == 8 && ngx_strncmp(path.data, "agent/ws", 8) == 0) {
-        return ngx_http_live_help_ws_handshake(r,
-                                               &ngx_live_help_agent_handler);
+    /* the agents' part: who may have it, the login page */
+
+    if (path.len >= 6 && ngx_strncmp(path.data, "agent/", 6) == 0) {
+        rest.data = path.data + 6;
+        rest.len = path.len - 6;
+
+        rc = ngx_http_live_help_login_route(r, &rest, base, &agent);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        if (rest.len == 2 && ngx_strncmp(rest.data, "ws", 2) == 0) {
+            return ngx_http_live_help_ws_handshake(r,
+                                                 &ngx_live_help_agent_handler,
+                                                 &agent);
+        }
     }
 
     if (path.len == 0 || path.data[path.len - 1] == '/') {
@@ -78,7 +92,7 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
         path = index;
     }
 
-    asset = ngx_http_live_help_find_asset(&path);
+    asset = ngx_live_help_asset_find(path.data, path.len);
     if (asset == NULL) {
         return NGX_HTTP_NOT_FOUND;
     }
@@ -88,25 +102,6 @@ ngx_http_live_help_endpoint_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_live_help_serve_asset(r, asset);
-}
-
-
-static ngx_live_help_asset_t *
-ngx_http_live_help_find_asset(ngx_str_t *path)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < ngx_live_help_nassets; i++) {
-        if (ngx_live_help_assets[i].path.len == path->len
-            && ngx_strncmp(ngx_live_help_assets[i].path.data, path->data,
-                           path->len)
-               == 0)
-        {
-            return &ngx_live_help_assets[i];
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -139,7 +134,7 @@ ngx_http_live_help_serve_asset(ngx_http_request_t *r,
     r->headers_out.content_type_len = asset->type.len;
     r->headers_out.content_length_n = gz ? asset->gz_len : asset->len;
 
-    h = ngx_http_live_help_add_header(r, "ETag",
+    h = ngx_http_live_help_header_out(r, "ETag",
                                       gz ? &asset->etag_gz : &asset->etag);
     if (h == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -167,12 +162,12 @@ ngx_http_live_help_serve_asset(ngx_http_request_t *r,
         value = revalidate;
     }
 
-    if (ngx_http_live_help_add_header(r, "Cache-Control", &value) == NULL) {
+    if (ngx_http_live_help_header_out(r, "Cache-Control", &value) == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (asset->gz) {
-        if (ngx_http_live_help_add_header(r, "Vary", &accept_encoding)
+        if (ngx_http_live_help_header_out(r, "Vary", &accept_encoding)
             == NULL)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -180,7 +175,7 @@ ngx_http_live_help_serve_asset(ngx_http_request_t *r,
     }
 
     if (gz) {
-        h = ngx_http_live_help_add_header(r, "Content-Encoding", &gzip);
+        h = ngx_http_live_help_header_out(r, "Content-Encoding", &gzip);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -261,24 +256,4 @@ ngx_http_live_help_accepts_gzip(ngx_http_request_t *r)
     }
 
     return 1;
-}
-
-
-static ngx_table_elt_t *
-ngx_http_live_help_add_header(ngx_http_request_t *r, char *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NULL;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value = *value;
-
-    return h;
 }

@@ -11,13 +11,18 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
+#include "ngx_http_live_help_agents.h"
+#include "ngx_http_live_help_login.h"
 #include "ngx_live_help_scan.h"
 
 
 static void *ngx_http_live_help_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf);
+static char *ngx_http_live_help_read_secret(ngx_conf_t *cf,
+    ngx_http_live_help_main_conf_t *lmcf);
 static void *ngx_http_live_help_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_live_help_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -41,13 +46,8 @@ static char *ngx_http_live_help_departments(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post,
     void *data);
-
-
-static ngx_conf_enum_t  ngx_http_live_help_assign_modes[] = {
-    { ngx_string("auto"), 1 },
-    { ngx_string("manual"), 0 },
-    { ngx_null_string, 0 }
-};
+static char *ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_live_help_max_chats_post =
@@ -85,6 +85,12 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
 static ngx_http_live_help_bounds_t  ngx_http_live_help_grace_bounds = {
     ngx_http_live_help_bounds, 0, 86400 * 1000,
     "must be from 0 to 1d"
+};
+
+/* time_t is a machine word too */
+static ngx_http_live_help_bounds_t  ngx_http_live_help_session_bounds = {
+    ngx_http_live_help_bounds, 60, 30 * 24 * 3600,
+    "must be from 1m to 30d"
 };
 
 
@@ -139,12 +145,40 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
       &ngx_http_live_help_ping_bounds },
 
+    { ngx_string("live_help_hours"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_live_help_hours,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("live_help_agent_user"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, agent_user),
       NULL },
+
+    { ngx_string("live_help_agent_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_name),
+      NULL },
+
+    { ngx_string("live_help_agents_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, agents_file),
+      NULL },
+
+    { ngx_string("live_help_agent_session"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, agent_session),
+      &ngx_http_live_help_session_bounds },
 
     { ngx_string("live_help_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -155,10 +189,10 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
 
     { ngx_string("live_help_assign"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_live_help_assign,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_live_help_main_conf_t, assign),
-      &ngx_http_live_help_assign_modes },
+      0,
+      NULL },
 
     { ngx_string("live_help_agent_grace"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -173,6 +207,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, max_chats),
       &ngx_http_live_help_max_chats_post },
+
+    { ngx_string("live_help_prechat"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, prechat),
+      NULL },
 
     { ngx_string("live_help_departments"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -244,6 +285,7 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
     lmcf->redis_db = NGX_CONF_UNSET;
     lmcf->assign = NGX_CONF_UNSET;
     lmcf->agent_grace = NGX_CONF_UNSET_MSEC;
+    lmcf->agent_session = NGX_CONF_UNSET;
 
     return lmcf;
 }
@@ -260,6 +302,26 @@ ngx_http_live_help_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_live_help_main_conf_t *lmcf = conf;
 
+    ngx_conf_init_value(lmcf->agent_session, 12 * 3600);
+
+    if (ngx_http_live_help_read_secret(cf, lmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the agents' password digests are keyed with the secret */
+
+    if (lmcf->agents_file.len) {
+        return ngx_http_live_help_login_conf(cf, lmcf);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_live_help_read_secret(ngx_conf_t *cf,
+    ngx_http_live_help_main_conf_t *lmcf)
+{
     ssize_t          n;
     ngx_fd_t         fd;
     ngx_file_info_t  fi;
@@ -341,7 +403,9 @@ ngx_http_live_help_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_live_help_session_init_process(cycle, lmcf) != NGX_OK) {
+    if (ngx_live_help_agents_init_process(cycle, lmcf) != NGX_OK
+        || ngx_live_help_session_init_process(cycle, lmcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -353,6 +417,7 @@ static void
 ngx_http_live_help_exit_process(ngx_cycle_t *cycle)
 {
     ngx_live_help_queue_exit_process();
+    ngx_live_help_agents_exit_process();
     ngx_live_help_session_exit_process();
 }
 
@@ -391,7 +456,10 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
     llcf->max_chats = NGX_CONF_UNSET_UINT;
+    llcf->prechat = NGX_CONF_UNSET;
     llcf->departments = NGX_CONF_UNSET_PTR;
+    llcf->hours = NGX_CONF_UNSET_PTR;
+    llcf->agent_name = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -416,7 +484,10 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
     ngx_conf_merge_uint_value(conf->max_chats, prev->max_chats, 3);
+    ngx_conf_merge_value(conf->prechat, prev->prechat, 0);
     ngx_conf_merge_ptr_value(conf->departments, prev->departments, NULL);
+    ngx_conf_merge_ptr_value(conf->hours, prev->hours, NULL);
+    ngx_conf_merge_ptr_value(conf->agent_name, prev->agent_name, NULL);
 
     /*
      * Merged after the whole http block was read: live_help_redis, if
@@ -850,6 +921,38 @@ ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post, void *data)
 
     if (*n < 1 || *n > 100) {
         return "must be from 1 to 100";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* live_help_assign auto | manual */
+
+static char *
+ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_main_conf_t *lmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lmcf->assign != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "auto") == 0) {
+        lmcf->assign = 1;
+
+    } else if (ngx_strcmp(value[1].data, "manual") == 0) {
+        lmcf->assign = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"live_help_assign\" must be \"auto\" or "
+                           "\"manual\", not \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

@@ -39,6 +39,15 @@ typedef struct {
     ngx_flag_t          told_no_redis;
     ngx_flag_t          assign;    /* give waiting chats to agents */
     ngx_msec_t          agent_grace;
+
+    /* the module's own agent login */
+    ngx_str_t           agents_file;
+    struct ngx_live_help_agents_s  *agents;   /* as nginx -t read it */
+    time_t              agent_session;        /* a sign-in lasts, s */
+    ngx_shm_zone_t     *throttle;             /* failed logins */
+#if (NGX_THREADS)
+    ngx_thread_pool_t  *thread_pool;          /* checks passwords */
+#endif
 } ngx_http_live_help_main_conf_t;
 
 
@@ -71,7 +80,10 @@ typedef struct {
     ngx_msec_t          ping_interval;
     ngx_http_complex_value_t  *agent_user;
     ngx_uint_t          max_chats;
+    ngx_flag_t          prechat;
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
+    ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
+    ngx_http_complex_value_t  *agent_name;
 } ngx_http_live_help_loc_conf_t;
 
 
@@ -83,6 +95,8 @@ extern ngx_module_t            ngx_http_live_help_module;
 extern ngx_live_help_asset_t   ngx_live_help_assets[];
 extern ngx_uint_t              ngx_live_help_nassets;
 extern ngx_str_t               ngx_live_help_assets_version;
+
+ngx_live_help_asset_t *ngx_live_help_asset_find(u_char *path, size_t len);
 
 
 #endif /* _NGX_HTTP_LIVE_HELP_MODULE_H_INCLUDED_ */

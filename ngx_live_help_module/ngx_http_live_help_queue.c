@@ -21,6 +21,12 @@
 #define NGX_LIVE_HELP_MIGRATE_BATCH  "500"
 /* logs of protocol 1 quiet for longer than this are migrated as closed */
 #define NGX_LIVE_HELP_MIGRATE_OPEN   (86400 * 1000)
+/* visitors' context is kept as long as their token */
+#define NGX_LIVE_HELP_VISITOR_TTL    "2592000"
+/* a visitor's socket counts online this long past the last refresh */
+#define NGX_LIVE_HELP_ONLINE_LAPSE   90000
+#define NGX_LIVE_HELP_ONLINE_REFRESH 30000
+#define NGX_LIVE_HELP_VISITORS_MAX   "100"
 
 
 static void ngx_live_help_queue_sweep(ngx_event_t *ev);
@@ -29,6 +35,8 @@ static void ngx_live_help_queue_swept(ngx_live_help_store_req_t *req,
 static void ngx_live_help_queue_migrated(ngx_live_help_store_req_t *req,
     redisReply *reply);
 static ngx_msec_t ngx_live_help_queue_now(u_char *buf, size_t *len);
+static ngx_int_t ngx_live_help_queue_tell(ngx_uint_t script,
+    ngx_uint_t nargs, ngx_str_t *args);
 
 
 static ngx_http_live_help_main_conf_t  *ngx_live_help_queue_conf;
@@ -36,6 +44,7 @@ static ngx_event_t                      ngx_live_help_queue_timer;
 static ngx_msec_t                       ngx_live_help_queue_interval;
 static ngx_uint_t                       ngx_live_help_queue_migrated_all;
 static ngx_uint_t                       ngx_live_help_queue_sweeping;
+static ngx_msec_t                       ngx_live_help_queue_refreshed;
 
 
 ngx_int_t
@@ -95,35 +104,20 @@ ngx_live_help_queue_now(u_char *buf, size_t *len)
 ngx_int_t
 ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
 {
-    u_char                     *p, now[NGX_INT64_LEN], max[NGX_INT_T_LEN];
-    size_t                      size;
-    ngx_str_t                   args[8];
-    ngx_uint_t                  i;
-    ngx_live_help_dept_t       *d;
-    ngx_live_help_store_req_t  *req;
+    u_char                *p, *last, now[NGX_INT64_LEN];
+    u_char                 max[NGX_INT_T_LEN], depts[1024];
+    ngx_str_t              args[8];
+    ngx_uint_t             i;
+    ngx_live_help_dept_t  *d;
 
-    size = 0;
-    d = NULL;
+    p = depts;
+    last = depts + sizeof(depts);
 
     if (info->departments) {
         d = info->departments->elts;
 
         for (i = 0; i < info->departments->nelts; i++) {
-            size += d[i].id.len + 1;
-        }
-    }
-
-    req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer, NULL,
-                                  size);
-    if (req == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = req->data;
-
-    if (info->departments) {
-        for (i = 0; i < info->departments->nelts; i++) {
-            p = ngx_sprintf(p, "%s%V", i ? " " : "", &d[i].id);
+            p = ngx_slprintf(p, last, "%s%V", i ? " " : "", &d[i].id);
         }
     }
 
@@ -140,8 +134,8 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
         ngx_str_set(&args[4], "online");
     }
 
-    args[5].data = req->data;
-    args[5].len = p - req->data;
+    args[5].data = depts;
+    args[5].len = p - depts;
     args[6].data = max;
     args[6].len = ngx_sprintf(max, "%ui", info->max_chats) - max;
 
@@ -152,15 +146,8 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
         ngx_str_set(&args[7], "0");
     }
 
-    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 8,
-                                 args)
-        != NGX_OK)
-    {
-        ngx_live_help_store_req_free(req);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 8,
+                                    args);
 }
 
 
@@ -202,12 +189,21 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
 
     ngx_add_timer(ev, ngx_live_help_queue_interval);
 
-    if (!ngx_live_help_store_up() || ngx_live_help_queue_sweeping) {
+    if (!ngx_live_help_store_up()) {
         return;
     }
 
     args[1].data = now;
     ms = ngx_live_help_queue_now(now, &args[1].len);
+
+    if (ms - ngx_live_help_queue_refreshed >= NGX_LIVE_HELP_ONLINE_REFRESH) {
+        ngx_live_help_queue_refreshed = ms;
+        (void) ngx_live_help_store_online(ms + NGX_LIVE_HELP_ONLINE_LAPSE);
+    }
+
+    if (ngx_live_help_queue_sweeping) {
+        return;
+    }
 
     if (!ngx_live_help_queue_migrated_all) {
         req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
@@ -287,4 +283,116 @@ ngx_live_help_queue_migrated(ngx_live_help_store_req_t *req,
     if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
         ngx_live_help_queue_migrated_all = 1;
     }
+}
+
+
+/* a request for a script whose answer nobody waits for */
+
+static ngx_int_t
+ngx_live_help_queue_tell(ngx_uint_t script, ngx_uint_t nargs,
+    ngx_str_t *args)
+{
+    ngx_live_help_store_req_t  *req;
+
+    req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer, NULL, 0);
+    if (req == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_live_help_store_call(req, script, nargs, args) != NGX_OK)
+    {
+        ngx_live_help_store_req_free(req);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_live_help_queue_page(ngx_str_t *visitor, ngx_live_help_page_t *page)
+{
+    u_char      now[NGX_INT64_LEN], lapse[NGX_INT64_LEN];
+    ngx_str_t   args[10];
+    ngx_msec_t  ms;
+
+    ngx_str_set(&args[0], "page");
+    args[1].data = now;
+    ms = ngx_live_help_queue_now(now, &args[1].len);
+    args[2] = *visitor;
+    ngx_str_set(&args[3], NGX_LIVE_HELP_VISITOR_TTL);
+    args[4].data = lapse;
+    args[4].len = ngx_sprintf(lapse, "%M", ms + NGX_LIVE_HELP_ONLINE_LAPSE)
+                  - lapse;
+    args[5] = page->url;
+    args[6] = page->title;
+    args[7] = page->referrer;
+    args[8] = page->browser;
+
+    if (page->first) {
+        ngx_str_set(&args[9], "1");
+
+    } else {
+        ngx_str_set(&args[9], "0");
+    }
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_VISITOR, 10, args);
+}
+
+
+ngx_int_t
+ngx_live_help_queue_profile(ngx_str_t *visitor, ngx_str_t *name,
+    ngx_str_t *email)
+{
+    u_char     now[NGX_INT64_LEN];
+    ngx_str_t  args[6];
+
+    ngx_str_set(&args[0], "profile");
+    args[1].data = now;
+    (void) ngx_live_help_queue_now(now, &args[1].len);
+    args[2] = *visitor;
+    ngx_str_set(&args[3], NGX_LIVE_HELP_VISITOR_TTL);
+    args[4] = *name;
+    args[5] = *email;
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_VISITOR, 6, args);
+}
+
+
+ngx_int_t
+ngx_live_help_queue_left(ngx_str_t *visitor)
+{
+    u_char     now[NGX_INT64_LEN];
+    ngx_str_t  args[3];
+
+    ngx_str_set(&args[0], "left");
+    args[1].data = now;
+    (void) ngx_live_help_queue_now(now, &args[1].len);
+    args[2] = *visitor;
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_VISITOR, 3, args);
+}
+
+
+ngx_int_t
+ngx_live_help_queue_visitors(ngx_live_help_store_req_t *req,
+    ngx_str_t *visitor)
+{
+    u_char     now[NGX_INT64_LEN];
+    ngx_str_t  args[3];
+
+    args[1].data = now;
+    (void) ngx_live_help_queue_now(now, &args[1].len);
+
+    if (visitor) {
+        ngx_str_set(&args[0], "get");
+        args[2] = *visitor;
+
+    } else {
+        ngx_str_set(&args[0], "list");
+        ngx_str_set(&args[2], NGX_LIVE_HELP_VISITORS_MAX);
+    }
+
+    return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_VISITOR, 3,
+                                    args);
 }

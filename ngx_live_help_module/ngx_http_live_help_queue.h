@@ -43,4 +43,26 @@ ngx_int_t ngx_live_help_queue_list(ngx_live_help_store_req_t *req,
     ngx_str_t *me, ngx_uint_t agents_only);
 
 
+/*
+ * Visitors' context (lua/visitor.lua): a page they opened (and the socket
+ * counted open), who they say they are, a socket of theirs closed.
+ */
+typedef struct {
+    ngx_str_t                   url;
+    ngx_str_t                   title;
+    ngx_str_t                   referrer;
+    ngx_str_t                   browser;
+    ngx_uint_t                  first;     /* of this socket */
+} ngx_live_help_page_t;
+
+ngx_int_t ngx_live_help_queue_page(ngx_str_t *visitor,
+    ngx_live_help_page_t *page);
+ngx_int_t ngx_live_help_queue_profile(ngx_str_t *visitor, ngx_str_t *name,
+    ngx_str_t *email);
+ngx_int_t ngx_live_help_queue_left(ngx_str_t *visitor);
+/* the visitors online (visitor NULL) or one visitor, as a JSON message */
+ngx_int_t ngx_live_help_queue_visitors(ngx_live_help_store_req_t *req,
+    ngx_str_t *visitor);
+
+
 #endif /* _NGX_HTTP_LIVE_HELP_QUEUE_H_INCLUDED_ */

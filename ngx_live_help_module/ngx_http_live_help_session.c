@@ -12,6 +12,8 @@
 #include "ngx_http_live_help_session.h"
 
 
+static u_char *ngx_live_help_session_copy(ngx_str_t *dst, ngx_str_t *src,
+    u_char *p);
 static void ngx_live_help_session_store_next(ngx_live_help_session_t *s);
 static void ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
     redisReply *reply);
@@ -271,21 +273,19 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
     req->cid.data = p;
     req->cid.len = id.len;
     p = ngx_cpymem(p, id.data, id.len);
-    req->act.actor.data = p;
-    p = ngx_cpymem(p, act->actor.data, act->actor.len);
-    req->act.name.data = p;
-    p = ngx_cpymem(p, act->name.data, act->name.len);
-    req->act.dept.data = p;
-    p = ngx_cpymem(p, act->dept.data, act->dept.len);
-    req->act.arg.data = p;
+    /* empty strings may have no data at all: copied by their length */
+    p = ngx_live_help_session_copy(&req->act.actor, &act->actor, p);
+    p = ngx_live_help_session_copy(&req->act.name, &act->name, p);
+    p = ngx_live_help_session_copy(&req->act.dept, &act->dept, p);
 
     if (event) {
+        req->act.arg.data = p;
         len = json_dumpb(event, (char *) p, event_len, JSON_COMPACT);
         req->act.arg.len = len;
         json_decref(event);
 
     } else {
-        ngx_memcpy(p, act->arg.data, act->arg.len);
+        (void) ngx_live_help_session_copy(&req->act.arg, &act->arg, p);
     }
 
     req->size = event_len;
@@ -299,6 +299,16 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
     }
 
     return NGX_OK;
+}
+
+
+static u_char *
+ngx_live_help_session_copy(ngx_str_t *dst, ngx_str_t *src, u_char *p)
+{
+    dst->data = p;
+    dst->len = src->len;
+
+    return src->len ? ngx_cpymem(p, src->data, src->len) : p;
 }
 
 

@@ -47,6 +47,7 @@ typedef struct {
 
     unsigned                    hello:1;
     unsigned                    following:1;
+    unsigned                    counted:1;  /* visitors: online in Redis */
 } ngx_live_help_session_t;
 
 

@@ -74,10 +74,14 @@ static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
 static void ngx_live_help_sub_lost(ngx_live_help_redis_t *rd);
 static void ngx_live_help_agents_subscribe(void);
 static void ngx_live_help_agents_subscribed(void);
+static void ngx_live_help_visitor_changed(ngx_str_t *visitor);
+static void ngx_live_help_visitor_got(ngx_live_help_store_req_t *req,
+    redisReply *reply);
 
 
 extern ngx_str_t                        ngx_live_help_script_conversation;
 extern ngx_str_t                        ngx_live_help_script_list;
+extern ngx_str_t                        ngx_live_help_script_visitor;
 
 static ngx_http_live_help_main_conf_t  *ngx_live_help_conf;
 static ngx_live_help_store_handler_t   *ngx_live_help_handler;
@@ -123,6 +127,8 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
         ngx_live_help_script_conversation;
     ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_LIST] =
         ngx_live_help_script_list;
+    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_VISITOR] =
+        ngx_live_help_script_visitor;
 
     for (k = 0; k < NGX_LIVE_HELP_NSCRIPTS; k++) {
         SHA1(ngx_live_help_scripts[k].data, ngx_live_help_scripts[k].len,
@@ -556,6 +562,21 @@ ngx_live_help_sub_message(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
 
+    if (channel.len == sizeof(NGX_LIVE_HELP_VISITORS_CHANNEL) - 1
+        && ngx_strncmp(channel.data, NGX_LIVE_HELP_VISITORS_CHANNEL,
+                       channel.len)
+           == 0)
+    {
+        if (ngx_strcmp(kind, "message") == 0
+            && !ngx_queue_empty(&ngx_live_help_agents)
+            && ngx_live_help_id_valid(payload.data, payload.len))
+        {
+            ngx_live_help_visitor_changed(&payload);
+        }
+
+        return;
+    }
+
     plen = sizeof(NGX_LIVE_HELP_CHANNEL) - 1;
 
     if (channel.len <= plen
@@ -885,7 +906,10 @@ ngx_live_help_store_call(ngx_live_help_store_req_t *req, ngx_uint_t script,
     for (i = 0; i < nargs; i++) {
         req->args[i].data = p;
         req->args[i].len = args[i].len;
-        p = ngx_cpymem(p, args[i].data, args[i].len);
+
+        if (args[i].len) {
+            p = ngx_cpymem(p, args[i].data, args[i].len);
+        }
     }
 
     req->nargs = nargs;
@@ -1031,6 +1055,145 @@ ngx_live_help_store_recent(ngx_live_help_store_req_t *req, ngx_uint_t count)
     return ngx_live_help_redis_argv(&ngx_live_help_cmd,
                                     ngx_live_help_store_reply, req, 5, argv,
                                     argl);
+}
+
+
+/*
+ * A visitor opened a page, said who they are or left: the agents of this
+ * worker get what agents see of them (lua/visitor.lua "get"), as it is.
+ */
+
+static void
+ngx_live_help_visitor_changed(ngx_str_t *visitor)
+{
+    u_char                      now[NGX_INT64_LEN];
+    ngx_str_t                   args[3];
+    ngx_time_t                 *tp;
+    ngx_live_help_store_req_t  *req;
+
+    req = ngx_live_help_store_req(NULL, &ngx_live_help_agents,
+                                  ngx_live_help_visitor_got, 0);
+    if (req == NULL) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+
+    ngx_str_set(&args[0], "get");
+    args[1].data = now;
+    args[1].len = ngx_sprintf(now, "%M", (ngx_msec_t) tp->sec * 1000
+                                         + tp->msec)
+                  - now;
+    args[2] = *visitor;
+
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_VISITOR, 3, args)
+        != NGX_OK)
+    {
+        ngx_live_help_store_req_free(req);
+    }
+}
+
+
+static void
+ngx_live_help_visitor_got(ngx_live_help_store_req_t *req, redisReply *reply)
+{
+    ngx_queue_t               *q, *next;
+    ngx_live_help_msg_t       *msg;
+    ngx_live_help_follower_t  *f;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+        return;
+    }
+
+    msg = ngx_live_help_msg_alloc(reply->len, ngx_cycle->log);
+    if (msg == NULL) {
+        return;
+    }
+
+    ngx_memcpy(msg->data, reply->str, reply->len);
+
+    for (q = ngx_queue_head(&ngx_live_help_agents);
+         q != ngx_queue_sentinel(&ngx_live_help_agents);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        f = ngx_queue_data(q, ngx_live_help_follower_t, link);
+        (void) f->handler->event(f, msg);
+    }
+
+    ngx_live_help_msg_release(msg);
+}
+
+
+/*
+ * The visitors with a socket on this worker are online for a while more
+ * (until, in ms): one ZADD for all of them.  XX: one who left is not put
+ * back.
+ */
+
+ngx_int_t
+ngx_live_help_store_online(ngx_msec_t until)
+{
+    u_char                 score[NGX_INT64_LEN];
+    size_t                *argl, len;
+    ngx_int_t              rc;
+    ngx_uint_t             n, argc;
+    ngx_queue_t           *q;
+    const char           **argv;
+    ngx_live_help_conv_t  *conv;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q = ngx_queue_next(q))
+    {
+        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
+        n += (conv->nfollowers != 0);
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    argv = ngx_alloc((3 + 2 * n) * (sizeof(char *) + sizeof(size_t)),
+                     ngx_cycle->log);
+    if (argv == NULL) {
+        return NGX_ERROR;
+    }
+
+    argl = (size_t *) &argv[3 + 2 * n];
+    len = ngx_sprintf(score, "%M", until) - score;
+
+    argc = 0;
+    argv[argc] = "ZADD";
+    argl[argc++] = 4;
+    argv[argc] = "lh:online";
+    argl[argc++] = 9;
+    argv[argc] = "XX";
+    argl[argc++] = 2;
+
+    for (q = ngx_queue_head(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q = ngx_queue_next(q))
+    {
+        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
+
+        if (conv->nfollowers == 0) {
+            continue;
+        }
+
+        argv[argc] = (char *) score;
+        argl[argc++] = len;
+        argv[argc] = (char *) conv->sn.str.data;
+        argl[argc++] = conv->sn.str.len;
+    }
+
+    rc = ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, argc, argv,
+                                  argl);
+    ngx_free(argv);
+
+    return rc;
 }
 
 
@@ -1260,14 +1423,16 @@ ngx_live_help_sub_ready(ngx_live_help_redis_t *rd)
     ngx_live_help_conv_t  *conv;
 
     static const char  *argv[] = {
-        "SUBSCRIBE", NGX_LIVE_HELP_PRESENCE_CHANNEL
+        "SUBSCRIBE", NGX_LIVE_HELP_PRESENCE_CHANNEL,
+        NGX_LIVE_HELP_VISITORS_CHANNEL
     };
     static size_t       argl[] = {
-        9, sizeof(NGX_LIVE_HELP_PRESENCE_CHANNEL) - 1
+        9, sizeof(NGX_LIVE_HELP_PRESENCE_CHANNEL) - 1,
+        sizeof(NGX_LIVE_HELP_VISITORS_CHANNEL) - 1
     };
 
     (void) ngx_live_help_redis_subscribe(rd, ngx_live_help_sub_message, NULL,
-                                         2, argv, argl);
+                                         3, argv, argl);
 
     for (q = ngx_queue_head(&ngx_live_help_all_convs);
          q != ngx_queue_sentinel(&ngx_live_help_all_convs);

@@ -124,7 +124,10 @@ struct ngx_live_help_store_req_s {
 
 #define NGX_LIVE_HELP_SCRIPT_CONVERSATION  0
 #define NGX_LIVE_HELP_SCRIPT_LIST          1
-#define NGX_LIVE_HELP_NSCRIPTS             2
+#define NGX_LIVE_HELP_SCRIPT_VISITOR       2
+#define NGX_LIVE_HELP_NSCRIPTS             3
+
+#define NGX_LIVE_HELP_VISITORS_CHANNEL     "lh:visitors"
 #define NGX_LIVE_HELP_SCRIPT_ARGS          16
 
 
@@ -170,6 +173,8 @@ ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
 /* conversations active last, newest first: ZREVRANGE ... WITHSCORES */
 ngx_int_t ngx_live_help_store_recent(ngx_live_help_store_req_t *req,
     ngx_uint_t count);
+/* the visitors followed on this worker stay online until "until" (ms) */
+ngx_int_t ngx_live_help_store_online(ngx_msec_t until);
 /* an event that is said, not stored: to the followers of conv only */
 ngx_int_t ngx_live_help_store_say(ngx_str_t *conv, u_char *event,
     size_t len);

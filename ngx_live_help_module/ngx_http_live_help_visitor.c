@@ -12,6 +12,8 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_queue.h"
+#include "ngx_http_live_help_hours_conf.h"
 
 
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
@@ -26,6 +28,9 @@ static ngx_int_t ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
 static void ngx_live_help_visitor_live(ngx_live_help_follower_t *f);
 static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
+static ngx_int_t ngx_live_help_visitor_page(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
+static json_t *ngx_live_help_visitor_departments(ngx_live_help_session_t *s);
 
 
 ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
@@ -54,9 +59,20 @@ ngx_live_help_visitor_open(ngx_live_help_ws_t *ws)
 static void
 ngx_live_help_visitor_close(ngx_live_help_ws_t *ws)
 {
-    if (ws->data) {
-        ngx_live_help_session_close(ws->data);
+    ngx_live_help_session_t  *s;
+
+    s = ws->data;
+
+    if (s == NULL) {
+        return;
     }
+
+    if (s->counted) {
+        (void) ngx_live_help_queue_left(
+                   ngx_live_help_store_followed(&s->follower));
+    }
+
+    ngx_live_help_session_close(s);
 }
 
 
@@ -66,6 +82,7 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
 {
     json_t                     *ev;
     ngx_int_t                   rc;
+    ngx_str_t                   name, email;
     ngx_live_help_session_t    *s;
     ngx_live_help_proto_msg_t   m;
 
@@ -93,6 +110,27 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
 
     case NGX_LIVE_HELP_MSG_CLOSE:
         rc = ngx_live_help_visitor_act(s, &m, "close", NULL);
+        break;
+
+    case NGX_LIVE_HELP_MSG_PAGE:
+        rc = ngx_live_help_visitor_page(s, &m);
+        break;
+
+    case NGX_LIVE_HELP_MSG_PROFILE:
+        name.data = (u_char *) m.name;
+        name.len = m.name_len;
+        email.data = (u_char *) m.email;
+        email.len = m.email_len;
+
+        if (ngx_live_help_queue_profile(
+                ngx_live_help_store_followed(&s->follower), &name, &email)
+            != NGX_OK)
+        {
+            rc = ngx_live_help_send_error(ws, "unavailable",
+                                          "the store is not reachable",
+                                          m.id);
+        }
+
         break;
 
     case NGX_LIVE_HELP_MSG_TYPING:
@@ -161,6 +199,80 @@ ngx_live_help_visitor_act(ngx_live_help_session_t *s,
 
 
 /*
+ * {"type":"page","url":"...","title":"...","referrer":"...","ua":"..."}:
+ * where the visitor is, for agents; the first one counts the socket
+ * online until it closes.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_page(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    char                  browser[NGX_LIVE_HELP_BROWSER_MAX];
+    ngx_live_help_page_t  page;
+
+    page.url.data = (u_char *) m->url;
+    page.url.len = m->url_len;
+    page.title.data = (u_char *) (m->title ? m->title : "");
+    page.title.len = m->title_len;
+    page.referrer.data = (u_char *) (m->referrer ? m->referrer : "");
+    page.referrer.len = m->referrer_len;
+    page.browser.data = (u_char *) browser;
+    page.browser.len = ngx_live_help_proto_browser(m->ua, m->ua_len, browser,
+                                                   sizeof(browser));
+    page.first = !s->counted;
+
+    if (ngx_live_help_queue_page(ngx_live_help_store_followed(&s->follower),
+                                 &page)
+        != NGX_OK)
+    {
+        return ngx_live_help_send_error(s->ws, "unavailable",
+                                        "the store is not reachable", m->id);
+    }
+
+    s->counted = 1;
+
+    return NGX_OK;
+}
+
+
+static json_t *
+ngx_live_help_visitor_departments(ngx_live_help_session_t *s)
+{
+    json_t                *a, *d;
+    time_t                 next;
+    ngx_int_t              open;
+    ngx_uint_t             i;
+    ngx_array_t           *depts;
+    ngx_live_help_dept_t  *dept;
+
+    a = json_array();
+    depts = s->ws->conf->departments;
+
+    if (a == NULL || depts == NULL) {
+        return a;
+    }
+
+    dept = depts->elts;
+
+    for (i = 0; i < depts->nelts; i++) {
+        open = ngx_live_help_hours_now(s->ws->conf->hours, &dept[i].id,
+                                       ngx_time(), &next);
+
+        d = json_pack("{s:s%, s:s%, s:b, s:I}",
+                      "id", dept[i].id.data, dept[i].id.len,
+                      "name", dept[i].label.data, dept[i].label.len,
+                      "open", (int) open, "next", (json_int_t) next * 1000);
+        if (d) {
+            json_array_append_new(a, d);
+        }
+    }
+
+    return a;
+}
+
+
+/*
  * {"type":"hello","token":"...","after":"1700000000000-0"}
  *
  * A new visitor gets an id and a token to keep; a known one its
@@ -175,6 +287,8 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     u_char                           vid[NGX_LIVE_HELP_ID_MAX];
     u_char                           rnd[12];
     size_t                           len, id_len;
+    time_t                           next;
+    ngx_int_t                        open;
     json_t                          *reply;
     ngx_int_t                        rc;
     const char                      *tok, *after;
@@ -224,10 +338,18 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
         s->follower.last.seq = 0;
     }
 
-    /* one conversation per visitor, named after the visitor */
-    reply = json_pack("{s:s, s:s%, s:s%, s:s%}", "type", "session",
+    /* whether the business hours are now, and when that changes */
+    open = ngx_live_help_hours_now(s->ws->conf->hours, NULL, ngx_time(),
+                                   &next);
+
+    /* one log per visitor, named after the visitor */
+    reply = json_pack("{s:s, s:s%, s:s%, s:s%, s:o, s:b, s:b, s:I}",
+                      "type", "session",
                       "visitor", vid, id_len, "token", token, len,
-                      "conversation", vid, id_len);
+                      "conversation", vid, id_len,
+                      "departments", ngx_live_help_visitor_departments(s),
+                      "prechat", (int) s->ws->conf->prechat,
+                      "open", (int) open, "next", (json_int_t) next * 1000);
     if (reply == NULL) {
         return NGX_ERROR;
     }

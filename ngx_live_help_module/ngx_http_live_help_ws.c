@@ -54,12 +54,12 @@ static u_char       ngx_live_help_ws_buffer[NGX_LIVE_HELP_WS_READ_SIZE];
 
 ngx_int_t
 ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
-    ngx_live_help_ws_handler_t *handler)
+    ngx_live_help_ws_handler_t *handler, ngx_live_help_ws_agent_t *agent)
 {
     u_char                         *p;
     u_char                          sha[SHA_DIGEST_LENGTH];
     u_char                          keybuf[32];
-    ngx_str_t                       key, decoded, accept, src, user;
+    ngx_str_t                       key, decoded, accept, src;
     ngx_connection_t               *c;
     ngx_table_elt_t                *h, *conn;
     ngx_live_help_ws_t             *ws;
@@ -138,27 +138,10 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
         return NGX_HTTP_FORBIDDEN;
     }
 
-    user.len = 0;
-
-    if (handler->role == NGX_LIVE_HELP_AGENT) {
-        /* who the agent is comes from nginx: auth_basic, auth_request */
-
-        if (llcf->agent_user == NULL) {
-            ngx_log_error(NGX_LOG_WARN, c->log, 0,
-                          "live_help: agent socket refused: "
-                          "\"live_help_agent_user\" is not set here");
-            return NGX_HTTP_FORBIDDEN;
-        }
-
-        if (ngx_http_complex_value(r, llcf->agent_user, &user) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (user.len == 0 || user.len > 64) {
-            ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "live_help: agent socket refused: no agent name");
-            return NGX_HTTP_FORBIDDEN;
-        }
+    if (handler->role == NGX_LIVE_HELP_AGENT
+        && (agent == NULL || agent->user.len == 0))
+    {
+        return NGX_HTTP_FORBIDDEN;
     }
 
     ws = ngx_pcalloc(c->pool, sizeof(ngx_live_help_ws_t));
@@ -166,13 +149,19 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (user.len) {
-        ws->user.data = ngx_pstrdup(c->pool, &user);
-        if (ws->user.data == NULL) {
+    if (handler->role == NGX_LIVE_HELP_AGENT) {
+        /* the agents file may be read again: keep copies */
+        ws->user.data = ngx_pstrdup(c->pool, &agent->user);
+        ws->user.len = agent->user.len;
+        ws->name.len = agent->name.len;
+        ws->name.data = agent->name.len ? ngx_pstrdup(c->pool, &agent->name)
+                                        : NULL;
+        ws->signin = agent->signin;
+
+        if (ws->user.data == NULL || (ws->name.len && ws->name.data == NULL))
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ws->user.len = user.len;
     }
 
     ws->connection = c;
@@ -299,8 +288,7 @@ static ngx_int_t
 ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
     ngx_http_live_help_loc_conf_t *llcf)
 {
-    u_char           *p;
-    ngx_str_t        *allowed, host;
+    ngx_str_t        *allowed;
     ngx_uint_t        i;
     ngx_table_elt_t  *origin;
 
@@ -325,21 +313,8 @@ ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
         }
     }
 
-    p = ngx_strlcasestrn(origin->value.data,
-                         origin->value.data + origin->value.len,
-                         (u_char *) "://", 3 - 1);
-
-    if (p != NULL && r->headers_in.host) {
-        host.data = p + 3;
-        host.len = origin->value.data + origin->value.len - host.data;
-
-        if (host.len == r->headers_in.host->value.len
-            && ngx_strncasecmp(host.data, r->headers_in.host->value.data,
-                               host.len)
-               == 0)
-        {
-            return 1;
-        }
+    if (ngx_http_live_help_same_host(r, &origin->value)) {
+        return 1;
     }
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -1093,4 +1068,48 @@ ngx_http_live_help_header_in(ngx_http_request_t *r, const char *name,
             return &h[i];
         }
     }
+}
+
+
+ngx_uint_t
+ngx_http_live_help_same_host(ngx_http_request_t *r, ngx_str_t *url)
+{
+    u_char     *p, *last;
+    ngx_str_t   host;
+
+    last = url->data + url->len;
+    p = ngx_strlcasestrn(url->data, last, (u_char *) "://", 3 - 1);
+
+    if (p == NULL || r->headers_in.host == NULL) {
+        return 0;
+    }
+
+    host.data = p + 3;
+    p = ngx_strlchr(host.data, last, '/');
+    host.len = (p ? p : last) - host.data;
+
+    return host.len == r->headers_in.host->value.len
+           && ngx_strncasecmp(host.data, r->headers_in.host->value.data,
+                              host.len)
+              == 0;
+}
+
+
+ngx_table_elt_t *
+ngx_http_live_help_header_out(ngx_http_request_t *r, char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return h;
 }

@@ -36,6 +36,18 @@ typedef struct ngx_live_help_ws_s  ngx_live_help_ws_t;
 
 
 /*
+ * Who an agent's socket is for.  The HTTP layer decides (nginx's auth, or
+ * the module's own login) and the handshake keeps it.
+ */
+typedef struct {
+    ngx_str_t                   user;      /* login name, 1-64 bytes */
+    ngx_str_t                   name;      /* display name; may be empty */
+    /* the module's login: see ngx_http_live_help_agents.h; NULL: nginx */
+    struct ngx_live_help_signin_s  *signin;
+} ngx_live_help_ws_agent_t;
+
+
+/*
  * What a socket is for, given at the handshake: the transport knows frames,
  * not what the messages in them mean.
  */
@@ -73,7 +85,8 @@ struct ngx_live_help_ws_s {
     ngx_live_help_ws_handler_t *handler;
     void                       *data;      /* the handler's */
     ngx_str_t                   user;      /* an agent's login name */
-    ngx_str_t                   name;      /* their display name, if any */
+    ngx_str_t                   name;      /* its display name, or empty */
+    struct ngx_live_help_signin_s  *signin;   /* NULL: nginx said who */
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */
@@ -85,8 +98,9 @@ struct ngx_live_help_ws_s {
 };
 
 
+/* agent: who an agent socket is for; NULL for visitors */
 ngx_int_t ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
-    ngx_live_help_ws_handler_t *handler);
+    ngx_live_help_ws_handler_t *handler, ngx_live_help_ws_agent_t *agent);
 
 /* sends a text message; takes a reference to msg */
 ngx_int_t ngx_live_help_ws_send(ngx_live_help_ws_t *ws,
@@ -98,6 +112,11 @@ void ngx_live_help_ws_close(ngx_live_help_ws_t *ws, ngx_uint_t code,
 
 ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
+ngx_table_elt_t *ngx_http_live_help_header_out(ngx_http_request_t *r,
+    char *key, ngx_str_t *value);
+/* url ("scheme://host[/...]", as in Origin and Referer) names this host */
+ngx_uint_t ngx_http_live_help_same_host(ngx_http_request_t *r,
+    ngx_str_t *url);
 
 ngx_uint_t ngx_live_help_ws_count(void);
 void ngx_live_help_ws_broadcast(ngx_live_help_msg_t *msg);

@@ -4,6 +4,7 @@
  */
 
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ngx_live_help_proto.h"
@@ -15,6 +16,11 @@ static int ngx_live_help_proto_bad(ngx_live_help_proto_msg_t *m,
 static const char *ngx_live_help_proto_id(json_t *root, const char *key);
 static int ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m,
     int agent, int type);
+static const char *ngx_live_help_proto_text(json_t *root, const char *key,
+    size_t max, size_t *len);
+static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
+static const char *ngx_live_help_proto_find(const char *hay, size_t len,
+    const char *needle);
 
 
 void
@@ -177,6 +183,46 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
         return m->type = NGX_LIVE_HELP_MSG_AGENTS;
     }
 
+    if (strcmp(type, "page") == 0 && !agent) {
+        m->url = ngx_live_help_proto_text(root, "url",
+                                          NGX_LIVE_HELP_URL_MAX,
+                                          &m->url_len);
+        m->title = ngx_live_help_proto_text(root, "title",
+                                            NGX_LIVE_HELP_TITLE_MAX,
+                                            &m->title_len);
+        m->referrer = ngx_live_help_proto_text(root, "referrer",
+                                               NGX_LIVE_HELP_URL_MAX,
+                                               &m->referrer_len);
+        m->ua = ngx_live_help_proto_text(root, "ua", NGX_LIVE_HELP_UA_MAX,
+                                         &m->ua_len);
+
+        if (m->url == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_page",
+                                           "\"url\" is missing");
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_PAGE;
+    }
+
+    if (strcmp(type, "profile") == 0 && !agent) {
+        return ngx_live_help_proto_profile(m);
+    }
+
+    if (strcmp(type, "visitors") == 0 && agent) {
+        return m->type = NGX_LIVE_HELP_MSG_VISITORS;
+    }
+
+    if (strcmp(type, "visitor") == 0 && agent) {
+        m->visitor = ngx_live_help_proto_id(root, "visitor");
+
+        if (m->visitor == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_visitor",
+                                           "\"visitor\" is missing");
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_VISITOR;
+    }
+
     if (strcmp(type, "typing") == 0) {
         m->on = json_is_true(json_object_get(root, "on"));
 
@@ -238,4 +284,234 @@ ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m, int agent,
     }
 
     return m->type = type;
+}
+
+
+/*
+ * A string field, cut to max bytes at the start of a character (jansson
+ * gave valid UTF-8); NULL when absent or not a string.
+ */
+
+static const char *
+ngx_live_help_proto_text(json_t *root, const char *key, size_t max,
+    size_t *len)
+{
+    json_t       *v;
+    size_t        n;
+    const char   *s;
+
+    v = json_object_get(root, key);
+    s = json_string_value(v);
+
+    if (s == NULL) {
+        *len = 0;
+        return NULL;
+    }
+
+    n = json_string_length(v);
+
+    if (n > max) {
+        n = max;
+
+        while (n && ((unsigned char) s[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+
+    *len = n;
+
+    return s;
+}
+
+
+/* {"type":"profile","name":"Anna","email":"anna@example.com"} */
+
+static int
+ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m)
+{
+    size_t       i;
+    json_t      *v;
+    const char  *at;
+
+    v = json_object_get(m->root, "name");
+    m->name = json_string_value(v);
+    m->name_len = m->name ? json_string_length(v) : 0;
+
+    v = json_object_get(m->root, "email");
+    m->email = json_string_value(v);
+    m->email_len = m->email ? json_string_length(v) : 0;
+
+    if (m->name == NULL || m->name_len == 0
+        || m->name_len > NGX_LIVE_HELP_NAME_MAX
+        || strlen(m->name) != m->name_len)
+    {
+        return ngx_live_help_proto_bad(m, "bad_profile",
+                                       "\"name\" must be 1-64 bytes");
+    }
+
+    for (i = 0; i < m->name_len; i++) {
+        if ((unsigned char) m->name[i] < 0x20 || m->name[i] == 0x7f) {
+            return ngx_live_help_proto_bad(m, "bad_profile",
+                                           "\"name\" has a control "
+                                           "character");
+        }
+    }
+
+    if (m->email == NULL || m->email_len == 0) {
+        m->email = "";
+        m->email_len = 0;
+        return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+    }
+
+    at = strchr(m->email, '@');
+
+    if (m->email_len > NGX_LIVE_HELP_EMAIL_MAX
+        || strlen(m->email) != m->email_len
+        || at == NULL || at == m->email || at[1] == '\0'
+        || strchr(at + 1, '@') != NULL)
+    {
+        return ngx_live_help_proto_bad(m, "bad_profile",
+                                       "\"email\" is not an e-mail "
+                                       "address");
+    }
+
+    for (i = 0; i < m->email_len; i++) {
+        if ((unsigned char) m->email[i] <= 0x20 || m->email[i] == 0x7f
+            || m->email[i] == '<' || m->email[i] == '>'
+            || m->email[i] == '"' || m->email[i] == ',')
+        {
+            return ngx_live_help_proto_bad(m, "bad_profile",
+                                           "\"email\" is not an e-mail "
+                                           "address");
+        }
+    }
+
+    return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+}
+
+
+/* the first of needles found in hay, or NULL */
+
+static const char *
+ngx_live_help_proto_find(const char *hay, size_t len, const char *needle)
+{
+    size_t  n, i;
+
+    n = strlen(needle);
+
+    for (i = 0; i + n <= len; i++) {
+        if (memcmp(hay + i, needle, n) == 0) {
+            return hay + i;
+        }
+    }
+
+    return NULL;
+}
+
+
+size_t
+ngx_live_help_proto_browser(const char *ua, size_t len, char *out,
+    size_t size)
+{
+    int          n;
+    size_t       i, k;
+    const char  *p, *name, *os;
+
+    static const struct {
+        const char  *token;
+        const char  *name;
+    } browsers[] = {
+        /* the most specific first: Edge and Opera say Chrome too */
+        { "Edg/", "Edge" },
+        { "EdgA/", "Edge" },
+        { "EdgiOS/", "Edge" },
+        { "OPR/", "Opera" },
+        { "SamsungBrowser/", "Samsung Internet" },
+        { "Firefox/", "Firefox" },
+        { "FxiOS/", "Firefox" },
+        { "CriOS/", "Chrome" },
+        { "Chrome/", "Chrome" },
+        { "Version/", "Safari" },
+    };
+
+    static const struct {
+        const char  *token;
+        const char  *name;
+    } systems[] = {
+        { "iPhone", "iOS" },
+        { "iPad", "iPadOS" },
+        { "Android", "Android" },
+        { "CrOS", "ChromeOS" },
+        { "Windows", "Windows" },
+        { "Mac OS X", "macOS" },
+        { "Macintosh", "macOS" },
+        { "Linux", "Linux" },
+    };
+
+    if (ua == NULL || size < NGX_LIVE_HELP_BROWSER_MAX) {
+        return 0;
+    }
+
+    name = NULL;
+    p = NULL;
+    k = 0;
+
+    for (i = 0; i < sizeof(browsers) / sizeof(browsers[0]); i++) {
+        p = ngx_live_help_proto_find(ua, len, browsers[i].token);
+
+        if (p == NULL) {
+            continue;
+        }
+
+        if (strcmp(browsers[i].name, "Safari") == 0
+            && ngx_live_help_proto_find(ua, len, "Safari/") == NULL)
+        {
+            continue;
+        }
+
+        name = browsers[i].name;
+        p += strlen(browsers[i].token);
+
+        /* the major version: digits only, at most 4 */
+        while (k < 4 && p + k < ua + len && p[k] >= '0' && p[k] <= '9') {
+            k++;
+        }
+
+        break;
+    }
+
+    os = NULL;
+
+    for (i = 0; i < sizeof(systems) / sizeof(systems[0]); i++) {
+        if (ngx_live_help_proto_find(ua, len, systems[i].token)) {
+            os = systems[i].name;
+            break;
+        }
+    }
+
+    if (name == NULL && os == NULL) {
+        return 0;
+    }
+
+    if (name == NULL) {
+        n = snprintf(out, size, "a browser on %s", os);
+
+    } else if (os == NULL) {
+        n = snprintf(out, size, "%s %.*s", name, (int) k, p);
+
+    } else {
+        n = snprintf(out, size, "%s%s%.*s on %s", name, k ? " " : "",
+                     (int) k, p, os);
+    }
+
+    if (n < 0 || (size_t) n >= size) {
+        return 0;
+    }
+
+    /* no trailing space when there was no version */
+    while (n > 0 && out[n - 1] == ' ') {
+        n--;
+    }
+
+    return (size_t) n;
 }

@@ -28,6 +28,18 @@
 #define NGX_LIVE_HELP_MSG_TRANSFER   9
 #define NGX_LIVE_HELP_MSG_AWAY       10
 #define NGX_LIVE_HELP_MSG_AGENTS     11
+#define NGX_LIVE_HELP_MSG_PAGE       12  /* visitors */
+#define NGX_LIVE_HELP_MSG_PROFILE    13  /* visitors */
+#define NGX_LIVE_HELP_MSG_VISITORS   14  /* agents */
+#define NGX_LIVE_HELP_MSG_VISITOR    15  /* agents */
+
+/* longer page fields are cut (at a character's start) */
+#define NGX_LIVE_HELP_URL_MAX        2048
+#define NGX_LIVE_HELP_TITLE_MAX      256
+#define NGX_LIVE_HELP_UA_MAX         512
+#define NGX_LIVE_HELP_NAME_MAX       64
+#define NGX_LIVE_HELP_EMAIL_MAX      254
+#define NGX_LIVE_HELP_BROWSER_MAX    64
 
 
 typedef struct {
@@ -52,6 +64,24 @@ typedef struct {
     int           offline;       /* visitor's message: left while nobody
                                     could answer */
 
+    /* page: cut to their limits; NULL (0) when absent */
+    const char   *url;
+    size_t        url_len;
+    const char   *title;
+    size_t        title_len;
+    const char   *referrer;
+    size_t        referrer_len;
+    const char   *ua;
+    size_t        ua_len;
+
+    /* profile: checked */
+    const char   *name;
+    size_t        name_len;
+    const char   *email;
+    size_t        email_len;
+
+    const char   *visitor;       /* agents' visitor */
+
     json_t       *root;          /* owns all of the above */
 } ngx_live_help_proto_msg_t;
 
@@ -65,6 +95,14 @@ int ngx_live_help_proto_decode(const char *data, size_t len, int agent,
     ngx_live_help_proto_msg_t *m);
 
 void ngx_live_help_proto_free(ngx_live_help_proto_msg_t *m);
+
+/*
+ * A browser's User-Agent in words, e.g. "Chrome 120 on Windows", into out
+ * (size bytes at least NGX_LIVE_HELP_BROWSER_MAX); returns its length, 0
+ * if nothing is known.
+ */
+size_t ngx_live_help_proto_browser(const char *ua, size_t len, char *out,
+    size_t size);
 
 
 #endif /* _NGX_LIVE_HELP_PROTO_H_INCLUDED_ */

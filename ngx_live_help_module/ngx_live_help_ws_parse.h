@@ -31,6 +31,8 @@
 #define NGX_LIVE_HELP_WS_POLICY       1008
 #define NGX_LIVE_HELP_WS_TOO_BIG      1009
 #define NGX_LIVE_HELP_WS_INTERNAL     1011
+/* ours: the agent's sign-in ended (new password, removed, expired) */
+#define NGX_LIVE_HELP_WS_SIGNED_OUT   4001
 
 #define NGX_LIVE_HELP_WS_MAX_CONTROL  125
 

@@ -23,23 +23,32 @@ my $objdir = $ARGV[0] // "$root/build/nginx/addon/ngx_live_help_module";
 my %rank = (
     conf => 0, msg => 0, ws_parse => 0, token => 0, scan => 0,
     assets => 0, scripts => 0,
+    hours => 0,
     proto => 1,
+    hours_conf => 1,
     redis => 2,
     presence => 3, ws => 3,
+    # who the agents are: a per-worker table with its own timer, like
+    # presence; it needs only pure code, and the roles (6) and the login
+    # (6) see it.  Not in sessions (5): it knows nothing of the protocol.
+    agents => 3, throttle => 3,
     store => 4,
     session => 5, queue => 5,
     visitor => 6, agent => 6,
+    # the agent's sign-in over HTTP, beside the roles; the endpoint (7)
+    # hands it the "agent/" requests
+    login => 6,
     endpoint => 7, filter => 7,
     module => 8,
 );
 my %layer = (
     0 => 'pure code, types, embedded files',
-    1 => 'protocol decoder (pure)',
+    1 => 'protocol decoder (pure), hours (config)',
     2 => 'Redis adapter',
-    3 => 'transport (ws), presence',
+    3 => 'transport (ws), presence, agents file, login throttle',
     4 => 'store and fan-out',
     5 => 'sessions, shared',
-    6 => 'sessions, per role',
+    6 => 'sessions, per role; the agent login over HTTP',
     7 => 'HTTP: endpoint, filter',
     8 => 'module: directives, process init',
 );

@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 packages=(
     # build
     gcc make perl nginx nginx-dev libhiredis-dev libjansson-dev libssl-dev
+    libcrypt-dev
     # run
     redis-server
     # tests
     libcmocka-dev libprotocol-websocket-perl libnginx-mod-nchan chromium
     clang
+    # agents' password hashes: htpasswd -B (bcrypt), mkpasswd (SHA-crypt)
+    apache2-utils whois
     nodejs npm curl
 )
 

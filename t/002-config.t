@@ -131,4 +131,133 @@ rejected('live_help_endpoint_with_argument_is_rejected',
 rejected('live_help_title_without_value_is_rejected',
     'live_help_title', location => 'live_help_title;');
 
+subtest 'who_answers_directives_pass' => sub {
+    my ($rc, $out) = nginx_t(
+        http => "live_help_redis 127.0.0.1:6379;\n    live_help_assign manual;"
+              . "\n    live_help_agent_grace 2m;",
+        server => 'live_help_departments sales support=Customer_support; '
+                . 'live_help_max_chats 5; live_help_prechat on;');
+    is($rc, 0, 'nginx -t passes') or diag $out;
+};
+
+rejected('a_department_that_is_not_an_id_is_rejected',
+    'live_help_departments', server => 'live_help_departments "sa les";');
+
+rejected('a_department_listed_twice_is_rejected',
+    'live_help_departments', server => 'live_help_departments a b a;');
+
+rejected('a_department_with_an_empty_name_is_rejected',
+    'live_help_departments', server => 'live_help_departments sales=;');
+
+rejected('departments_twice_in_one_block_are_rejected',
+    'live_help_departments',
+    server => 'live_help_departments a; live_help_departments b;');
+
+rejected('max_chats_zero_is_rejected',
+    'live_help_max_chats', server => 'live_help_max_chats 0;');
+
+rejected('max_chats_not_a_number_is_rejected',
+    'live_help_max_chats', server => 'live_help_max_chats many;');
+
+rejected('assign_other_than_auto_or_manual_is_rejected',
+    'live_help_assign',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_assign random;");
+
+rejected('agent_grace_not_a_time_is_rejected',
+    'live_help_agent_grace',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_agent_grace soon;");
+
+rejected('agent_grace_over_a_day_is_rejected',
+    'live_help_agent_grace',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_agent_grace 2d;");
+
+rejected('assign_in_a_server_is_rejected',
+    'live_help_assign', server => 'live_help_assign auto;');
+subtest 'live_help_hours_forms_pass' => sub {
+    my ($rc, $out) = nginx_t(
+        http => "live_help_redis 127.0.0.1:6379;\n"
+            . "    live_help_hours \"Mon-Fri 09:00-17:00\" Europe/Helsinki;\n"
+            . "    live_help_hours \"Mon-Fri 09:00-12:00 13:00-17:00, "
+            . "Sat 10:00-14:00\" America/New_York sales;\n"
+            . "    live_help_hours \"Fri 22:00-02:00, Sat-Mon 10:00-14:00\" "
+            . "Europe/Helsinki night;",
+        server => 'live_help_hours always UTC; '
+            . 'live_help_hours never +02:00 sales;',
+        location => "live_help on;\n"
+            . "            live_help_hours \"Sun 00:00-24:00\" UTC-05:30;",
+    );
+    is($rc, 0, 'zone files, fixed offsets, departments at every level')
+        or diag $out;
+};
+
+# the message names the directive, the bad part and why
+sub hours_rejected {
+    my ($name, $value, $part, $why) = @_;
+    subtest $name => sub {
+        my ($rc, $out) = nginx_t(
+            http => "live_help_redis 127.0.0.1:6379;\n    $value");
+        isnt($rc, 0, 'nginx -t fails');
+        like($out, qr/\[emerg\].*"live_help_hours"/, 'naming live_help_hours')
+            or diag $out;
+        like($out, qr/\Q$part\E/, "quoting $part") or diag $out;
+        like($out, $why, 'saying why') or diag $out;
+    };
+}
+
+hours_rejected('live_help_hours_unknown_day_is_rejected',
+    'live_help_hours "Mnd-Fri 09:00-17:00" UTC;',
+    '"Mnd"', qr/unknown day/);
+
+hours_rejected('live_help_hours_hour_25_is_rejected',
+    'live_help_hours "Mon 09:00-25:00" UTC;',
+    '"09:00-25:00"', qr/bad time/);
+
+hours_rejected('live_help_hours_empty_range_is_rejected',
+    'live_help_hours "Mon 09:00-09:00" UTC;',
+    '"09:00-09:00"', qr/empty hours/);
+
+hours_rejected('live_help_hours_unknown_zone_file_is_rejected',
+    'live_help_hours "Mon 09:00-17:00" Europe/Atlantis;',
+    '"Europe/Atlantis"', qr/unknown time zone.*cannot open/);
+
+hours_rejected('live_help_hours_zone_outside_zoneinfo_is_rejected',
+    'live_help_hours "Mon 09:00-17:00" ../../etc/passwd;',
+    '"../../etc/passwd"', qr/invalid time zone/);
+
+hours_rejected('live_help_hours_file_that_is_not_a_zone_is_rejected',
+    'live_help_hours "Mon 09:00-17:00" zone1970.tab;',
+    '"zone1970.tab"', qr/not a TZif file/);
+
+hours_rejected('live_help_hours_offset_out_of_range_is_rejected',
+    'live_help_hours "Mon 09:00-17:00" UTC+19;',
+    '"UTC+19"', qr/out of range/);
+
+hours_rejected('live_help_hours_bad_department_is_rejected',
+    'live_help_hours "Mon 09:00-17:00" UTC "sales team";',
+    '"sales team"', qr/invalid department/);
+
+hours_rejected('live_help_hours_same_department_twice_is_rejected',
+    "live_help_hours \"Mon 09:00-17:00\" UTC sales;\n"
+    . "    live_help_hours \"Tue 09:00-17:00\" UTC sales;",
+    '"sales"', qr/is duplicate/);
+
+hours_rejected('live_help_hours_default_twice_is_rejected',
+    "live_help_hours \"Mon 09:00-17:00\" UTC;\n"
+    . "    live_help_hours \"Tue 09:00-17:00\" UTC;",
+    'live_help_hours', qr/without a department is duplicate/);
+
+rejected('live_help_hours_without_zone_is_rejected',
+    'live_help_hours', location => 'live_help_hours "Mon 09:00-17:00";');
+# the agents file's own lines: t/050-login.t
+rejected('live_help_agents_file_missing_is_rejected',
+    'live_help_agents_file', http => 'live_help_redis 127.0.0.1:6379; '
+    . 'live_help_agents_file %%DIR%%/no-such-file;');
+
+rejected('live_help_agents_file_in_a_location_is_rejected',
+    'live_help_agents_file', location => 'live_help_agents_file x;');
+
+rejected('live_help_agent_session_under_a_minute_is_rejected',
+    'live_help_agent_session', http => 'live_help_redis 127.0.0.1:6379; '
+    . 'live_help_agent_session 30s;');
+
 done_testing;

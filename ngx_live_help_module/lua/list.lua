@@ -14,6 +14,14 @@
 
 local now, me, limit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 
+-- cjson writes an empty table as {}: these keys hold lists
+local function lists(json)
+    for _, k in ipairs({ 'items', 'agents' }) do
+        json = string.gsub(json, '"' .. k .. '":{}', '"' .. k .. '":[]')
+    end
+    return json
+end
+
 local function agents()
     local out, seen = {}, {}
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', 'lh:agents', now,
@@ -33,7 +41,7 @@ local function agents()
 end
 
 if ARGV[4] == 'agents' then
-    return cjson.encode({ type = 'agents', agents = agents() })
+    return lists(cjson.encode({ type = 'agents', agents = agents() }))
 end
 
 local items, seen = {}, {}
@@ -78,6 +86,6 @@ for _, t in ipairs(redis.call('ZREVRANGE', 'lh:closed', 0, limit - 1)) do
     item(t)
 end
 
-return cjson.encode({ type = 'conversations', items = items,
-                      agents = agents(),
-                      queued = redis.call('ZCARD', 'lh:queue') })
+return lists(cjson.encode({ type = 'conversations', items = items,
+                            agents = agents(),
+                            queued = redis.call('ZCARD', 'lh:queue') }))

@@ -23,8 +23,14 @@ const { launcher, dialog, composer, openChat, visitorSays } =
 
 const TITLE = 'Live Help';
 const AGENT_NAME = 'Maria';
+/*
+ * The agent page forbids eval (Content-Security-Policy), and waitForFunction
+ * evaluates its string predicates with it: the policy is lifted for these
+ * contexts only; tests/browser/login.test.js runs the page under it.
+ */
 const AGENT_CONTEXT = {
     httpCredentials: { username: AGENT, password: AGENT_PASSWORD },
+    bypassCSP: true,
 };
 const VISITOR_WS = /\/live-help\/ws$/;
 const WAIT_MS = 10000;

@@ -107,6 +107,85 @@ changes_of_who_answers_decode_for_their_roles(void **state)
 
 
 static void
+browser(const char *ua, const char *want)
+{
+    char    out[NGX_LIVE_HELP_BROWSER_MAX];
+    size_t  n;
+
+    n = ngx_live_help_proto_browser(ua, strlen(ua), out, sizeof(out));
+    out[n] = '\0';
+
+    if (strcmp(out, want) != 0) {
+        fail_msg("%s: expected \"%s\", got \"%s\"", ua, want, out);
+    }
+}
+
+
+static void
+user_agents_are_said_in_words(void **state)
+{
+    (void) state;
+
+    browser("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+            "Chrome 120 on Windows");
+    browser("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 "
+            "Edg/120.0.2210.61", "Edge 120 on Windows");
+    browser("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) "
+            "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+            "Mobile/15E148 Safari/604.1", "Safari 17 on iOS");
+    browser("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:120.0) "
+            "Gecko/20100101 Firefox/120.0", "Firefox 120 on macOS");
+    browser("Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 "
+            "Mobile Safari/537.36", "Samsung Internet 23 on Android");
+    browser("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+            "like Gecko) Chrome/119.0.0.0 Safari/537.36 OPR/105.0.0.0",
+            "Opera 105 on Linux");
+    browser("curl/8.4.0", "");
+    browser("\"><script>alert(1)</script>", "");
+    browser("Chrome/99999999999999999999 Windows", "Chrome 9999 on Windows");
+}
+
+
+static void
+page_fields_are_cut_at_a_character(void **state)
+{
+    char                       json[8192], *p;
+    size_t                     i;
+    ngx_live_help_proto_msg_t  m;
+
+    (void) state;
+
+    /* 300 x U+00E9 (2 bytes each): cut to 256 bytes, 128 characters */
+    p = json + sprintf(json, "{\"type\":\"page\",\"url\":\"https://a/\","
+                             "\"title\":\"x");
+    for (i = 0; i < 300; i++) {
+        p += sprintf(p, "\xc3\xa9");
+    }
+    sprintf(p, "\"}");
+
+    assert_int_equal(decode(json, 0, &m), NGX_LIVE_HELP_MSG_PAGE);
+    /* "x" then 127 whole characters: 255 bytes, not 256 with half of one */
+    assert_int_equal(m.title_len, 255);
+    assert_int_equal((unsigned char) m.title[m.title_len - 1], 0xa9);
+    ngx_live_help_proto_free(&m);
+
+    expect_bad("{\"type\":\"page\",\"title\":\"t\"}", 0, "bad_page");
+    expect_bad("{\"type\":\"page\",\"url\":\"u\"}", 1, "unknown_type");
+    expect_bad("{\"type\":\"profile\",\"name\":\"\"}", 0, "bad_profile");
+    expect_bad("{\"type\":\"profile\",\"name\":\"a\",\"email\":\"a@\"}", 0,
+               "bad_profile");
+    expect_bad("{\"type\":\"profile\",\"name\":\"a\",\"email\":"
+               "\"<a@b>\"}", 0, "bad_profile");
+    expect_bad("{\"type\":\"profile\",\"name\":\"a\\u0007\"}", 0,
+               "bad_profile");
+    expect_bad("{\"type\":\"visitor\"}", 1, "bad_visitor");
+}
+
+
+static void
 valid_messages_decode_with_their_fields(void **state)
 {
     ngx_live_help_proto_msg_t  m;
@@ -253,6 +332,8 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(valid_messages_decode_with_their_fields),
         cmocka_unit_test(changes_of_who_answers_decode_for_their_roles),
+        cmocka_unit_test(user_agents_are_said_in_words),
+        cmocka_unit_test(page_fields_are_cut_at_a_character),
         cmocka_unit_test(bad_messages_get_the_right_error_code),
         cmocka_unit_test(tokens_verify_only_when_intact_and_fresh),
     };

@@ -8,7 +8,9 @@
  * appear ([alert], [crit], [emerg]).
  *
  * /live-help/agent/ is behind auth_basic with one agent, AGENT (password
- * AGENT_PASSWORD), as the README shows operators.
+ * AGENT_PASSWORD), as the README shows operators; or, with { login: true },
+ * the module's own login takes its place, with the agents of LOGIN_AGENTS
+ * in a live_help_agents_file.
  */
 
 const { spawn, execFile } = require('node:child_process');
@@ -35,6 +37,10 @@ const CSP = `default-src 'self'; script-src 'nonce-${CSP_NONCE}'; `
 
 const AGENT = 'maria';
 const AGENT_PASSWORD = 'secret';
+const LOGIN_AGENTS = [
+    { login: 'maria', password: 'maria-pw', name: 'Maria Virtanen' },
+    { login: 'jonas', password: 'jonas-pw', name: 'Jonas Berg' },
+];
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 10000;
@@ -229,12 +235,22 @@ function readIfExists(file) {
 }
 
 /*
- * noStore: no live_help_redis, as an operator who forgot it; departments
- * ("sales support=Customer_support"), assign ("manual"), prechat (true):
- * the directives of those names.
+ * noStore: no live_help_redis, as an operator who forgot it; login: the
+ * module's own login instead of auth_basic; departments ("sales
+ * support=Customer_support"), assign ("manual"), prechat (true): the
+ * directives of those names.
  */
-function nginxConf(dir, port, redisPort, { noStore = false, departments,
-                                           assign, prechat } = {}) {
+function nginxConf(dir, port, redisPort, { noStore = false, login = false,
+                                           departments, assign, prechat }
+                   = {}) {
+    const agents = login ? `live_help_agents_file ${dir}/login-agents;` : `
+        location /live-help/agent/ {
+            live_help_endpoint;
+            auth_basic "Agents";
+            auth_basic_user_file ${dir}/agents;
+            live_help_agent_user $remote_user;
+        }`;
+
     return `load_module ${MODULE};
 worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -248,6 +264,7 @@ http {
     scgi_temp_path ${dir}/tmp;
     ${noStore ? '' : `live_help_redis 127.0.0.1:${redisPort};`}
     live_help_secret_file ${dir}/secret;
+    ${login ? agents : ''}
     ${assign ? `live_help_assign ${assign};` : ''}
     ${departments ? `live_help_departments ${departments};` : ''}
     ${prechat ? 'live_help_prechat on;' : ''}
@@ -256,12 +273,7 @@ http {
         root ${REPO}/demo/shop;
         location / { live_help on; live_help_title "Live Help"; }
         location /live-help/ { live_help_endpoint; }
-        location /live-help/agent/ {
-            live_help_endpoint;
-            auth_basic "Agents";
-            auth_basic_user_file ${dir}/agents;
-            live_help_agent_user $remote_user;
-        }
+        ${login ? '' : agents}
         location /csp/ {
             alias ${REPO}/demo/shop/;
             live_help on;
@@ -342,6 +354,24 @@ function run(file, args) {
     });
 }
 
+/* SHA-512-crypt hashes, as "mkpasswd -m sha-512" makes them */
+async function loginAgentsFile() {
+    const lines = [];
+
+    for (const a of LOGIN_AGENTS) {
+        const res = await new Promise((resolve, reject) => {
+            const child = execFile('openssl', ['passwd', '-6', '-stdin'],
+                                   (err, stdout) => (err ? reject(err)
+                                                     : resolve(stdout)));
+
+            child.stdin.end(a.password);
+        });
+
+        lines.push(`${a.login}:${res.trim()}:${a.name}`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
 async function startNginx(dir, redisPort, opts) {
     const port = await freePort();
     const conf = path.join(dir, 'nginx.conf');
@@ -363,6 +393,10 @@ async function startNginx(dir, redisPort, opts) {
                      [AGENT, ...(opts.agents || [])].map((a) =>
                          `${a}:{PLAIN}${AGENT_PASSWORD}\n`).join(''),
                      { mode: 0o644 });
+    if (opts.login) {
+        fs.writeFileSync(path.join(dir, 'login-agents'),
+                         await loginAgentsFile(), { mode: 0o644 });
+    }
     fs.chmodSync(dir, 0o755);
     fs.writeFileSync(conf, nginxConf(dir, port, redisPort, opts));
 
@@ -510,4 +544,6 @@ async function startStack(opts = {}) {
     };
 }
 
-module.exports = { startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD };
+module.exports = {
+    startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD, LOGIN_AGENTS,
+};
