@@ -273,7 +273,8 @@
         function render() {
             var st = conv.state;
             var off = client.status() === 'unavailable';
-            var away = known.agents === 0 && st !== 'open' && !off;
+            var away = (known.agents === 0 || (known.session || {}).open
+                        === false) && st !== 'open' && !off;
             var pending = client.outbox().some(function (m) {
                 return !m.type;
             });

@@ -278,7 +278,8 @@
                         type: 'page',
                         url: location.href,
                         title: document.title,
-                        referrer: document.referrer
+                        referrer: document.referrer,
+                        ua: navigator.userAgent
                     });
                 }
                 sendProfile();
