@@ -74,7 +74,7 @@
             hidden: ''
         });
 
-        var header = el('header', { 'class': 'header' });
+        var header = el('div', { 'class': 'header' });
         var avatar = el('span', { 'class': 'avatar big', 'aria-hidden': 'true',
                                   hidden: '' });
         var heading = el('div', { 'class': 'heading' });
