@@ -124,6 +124,7 @@ test('claim_transfer_and_close_show_as_lines_and_a_new_chat_follows',
             ]);
             await w.subtitle(page).getByText('We\u2019ll be with you shortly')
                 .waitFor();
+            await w.snap(page, 'new-chat');
         });
 
     } finally {
