@@ -30,7 +30,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
 FUZZERS    := ws_parse proto scan hours
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps demo test test-unit test-client test-t test-browser install \
+.PHONY: all deps demo-deps demo test test-unit test-client test-t test-browser install \
         uninstall check-style check-layers clean fuzz test-asan asan-module
 
 all: $(MODULE)
@@ -62,7 +62,10 @@ $(MODULE): $(NGX_BUILD)/Makefile $(C_FILES) $(STATIC) $(SCRIPTS) \
 deps:
 	scripts/deps.sh
 
-demo: deps $(MODULE)
+demo-deps:
+	scripts/deps.sh demo
+
+demo: demo-deps $(MODULE)
 	demo/run.sh
 
 test: deps $(MODULE) check-style check-layers test-unit test-client fuzz \

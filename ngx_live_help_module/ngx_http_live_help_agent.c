@@ -32,6 +32,8 @@ typedef struct {
     ngx_live_help_agent_info_t  info;
     u_char                      id[NGX_LIVE_HELP_AGENT_ID_LEN];
     u_char                      name[NGX_LIVE_HELP_NAME_MAX];
+    u_char                      serve[NGX_LIVE_HELP_SERVE_MAX
+                                      * (NGX_LIVE_HELP_ID_MAX + 1)];
     ngx_live_help_agents_watch_t  watch;   /* ends with the sign-in */
 } ngx_live_help_agent_t;
 
@@ -41,12 +43,17 @@ static ngx_int_t ngx_live_help_agent_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_agent_close(ngx_live_help_ws_t *ws);
 static void ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w);
-static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a);
+static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
 static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
 static ngx_int_t ngx_live_help_agent_dept(ngx_live_help_agent_t *a,
     const char *id);
+static ngx_int_t ngx_live_help_agent_serve(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m);
+static ngx_int_t ngx_live_help_agent_choose(ngx_live_help_agent_t *a,
+    const char **serve);
 static ngx_int_t ngx_live_help_agent_history(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static void ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
@@ -154,7 +161,7 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
     switch (m.type) {
 
     case NGX_LIVE_HELP_MSG_HELLO:
-        rc = ngx_live_help_agent_hello(a);
+        rc = ngx_live_help_agent_hello(a, &m);
         break;
 
     case NGX_LIVE_HELP_MSG_MESSAGE:
@@ -210,6 +217,10 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
                                           m.id);
         }
 
+        break;
+
+    case NGX_LIVE_HELP_MSG_SERVE:
+        rc = ngx_live_help_agent_serve(a, &m);
         break;
 
     case NGX_LIVE_HELP_MSG_HISTORY:
@@ -292,6 +303,56 @@ ngx_live_help_agent_dept(ngx_live_help_agent_t *a, const char *id)
 
 
 /*
+ * {"type":"serve","departments":["sales"]}: the departments whose chats
+ * this agent is given ([] for all); said again on every hello, since the
+ * panel keeps the choice.
+ */
+
+static ngx_int_t
+ngx_live_help_agent_serve(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m)
+{
+    if (ngx_live_help_agent_choose(a, m->serve) != NGX_OK) {
+        return ngx_live_help_send_error(a->session.ws, "bad_department",
+                                        "no such department", m->id);
+    }
+
+    if (ngx_live_help_queue_agent(&a->info) != NGX_OK) {
+        return ngx_live_help_send_error(a->session.ws, "unavailable",
+                                        "the store is not reachable", m->id);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the departments served, all of them known; none said: all */
+
+static ngx_int_t
+ngx_live_help_agent_choose(ngx_live_help_agent_t *a, const char **serve)
+{
+    u_char      *p, *last;
+    ngx_uint_t   i;
+
+    p = a->serve;
+    last = a->serve + sizeof(a->serve);
+
+    for (i = 0; serve[i]; i++) {
+        if (ngx_live_help_agent_dept(a, serve[i]) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        p = ngx_slprintf(p, last, "%s%s", i ? " " : "", serve[i]);
+    }
+
+    a->info.serve.data = a->serve;
+    a->info.serve.len = p - a->serve;
+
+    return NGX_OK;
+}
+
+
+/*
  * {"type":"hello"}: the agent is counted online and follows every
  * conversation; the list comes once the worker does (see
  * ngx_live_help_agent_subscribed), so that nothing announced before falls
@@ -299,7 +360,8 @@ ngx_live_help_agent_dept(ngx_live_help_agent_t *a, const char *id)
  */
 
 static ngx_int_t
-ngx_live_help_agent_hello(ngx_live_help_agent_t *a)
+ngx_live_help_agent_hello(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m)
 {
     u_char                   *p;
     json_t                   *j, *depts, *d;
@@ -314,6 +376,13 @@ ngx_live_help_agent_hello(ngx_live_help_agent_t *a)
 
     if (ngx_live_help_agent_identify(a) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    a->info.away = m->on ? 1 : 0;
+
+    if (ngx_live_help_agent_choose(a, m->serve) != NGX_OK) {
+        return ngx_live_help_send_error(ws, "bad_department",
+                                        "no such department", m->id);
     }
 
     depts = json_array();

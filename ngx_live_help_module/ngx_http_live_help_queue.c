@@ -113,7 +113,10 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
     p = depts;
     last = depts + sizeof(depts);
 
-    if (info->departments) {
+    if (info->serve.len) {
+        p = ngx_slprintf(p, last, "%V", &info->serve);
+
+    } else if (info->departments) {
         d = info->departments->elts;
 
         for (i = 0; i < info->departments->nelts; i++) {

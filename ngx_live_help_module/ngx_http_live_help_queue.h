@@ -25,6 +25,8 @@ typedef struct {
     ngx_uint_t                  max_chats;
     ngx_array_t                *departments;  /* of ngx_live_help_dept_t,
                                                  NULL: all */
+    ngx_str_t                   serve;     /* those served, space between;
+                                              empty: all of them */
 } ngx_live_help_agent_info_t;
 
 

@@ -19,6 +19,7 @@ static int ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m,
 static const char *ngx_live_help_proto_text(json_t *root, const char *key,
     size_t max, size_t *len);
 static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m);
 static const char *ngx_live_help_proto_find(const char *hay, size_t len,
     const char *needle);
 
@@ -101,6 +102,16 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
     if (strcmp(type, "hello") == 0) {
         m->token = json_string_value(json_object_get(root, "token"));
         m->after = json_string_value(json_object_get(root, "after"));
+
+        /* agents may say at once what they serve and whether away */
+        if (agent && json_object_get(root, "departments")
+            && ngx_live_help_proto_serve(m) == NGX_LIVE_HELP_MSG_BAD)
+        {
+            return NGX_LIVE_HELP_MSG_BAD;
+        }
+
+        m->on = agent && json_is_true(json_object_get(root, "away"));
+
         return m->type = NGX_LIVE_HELP_MSG_HELLO;
     }
 
@@ -206,6 +217,10 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
 
     if (strcmp(type, "profile") == 0 && !agent) {
         return ngx_live_help_proto_profile(m);
+    }
+
+    if (strcmp(type, "serve") == 0 && agent) {
+        return ngx_live_help_proto_serve(m);
     }
 
     if (strcmp(type, "visitors") == 0 && agent) {
@@ -387,6 +402,43 @@ ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m)
     }
 
     return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+}
+
+
+/* {"type":"serve","departments":["sales"]}: [] for all of them */
+
+static int
+ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m)
+{
+    size_t   i, n;
+    json_t  *a, *v;
+
+    a = json_object_get(m->root, "departments");
+    n = json_array_size(a);
+
+    if (!json_is_array(a) || n > NGX_LIVE_HELP_SERVE_MAX) {
+        return ngx_live_help_proto_bad(m, "bad_department",
+                                       "\"departments\" must be a list of "
+                                       "at most 32 departments");
+    }
+
+    for (i = 0; i < n; i++) {
+        v = json_array_get(a, i);
+        m->serve[i] = json_string_value(v);
+
+        if (m->serve[i] == NULL
+            || !ngx_live_help_id_valid((const unsigned char *) m->serve[i],
+                                       json_string_length(v))
+            || strlen(m->serve[i]) != json_string_length(v))
+        {
+            return ngx_live_help_proto_bad(m, "bad_department",
+                                           "a department is not an id");
+        }
+    }
+
+    m->serve[n] = NULL;
+
+    return m->type = NGX_LIVE_HELP_MSG_SERVE;
 }
 
 

@@ -32,6 +32,10 @@
 #define NGX_LIVE_HELP_MSG_PROFILE    13  /* visitors */
 #define NGX_LIVE_HELP_MSG_VISITORS   14  /* agents */
 #define NGX_LIVE_HELP_MSG_VISITOR    15  /* agents */
+#define NGX_LIVE_HELP_MSG_SERVE      16  /* agents */
+
+/* departments one agent may serve at once */
+#define NGX_LIVE_HELP_SERVE_MAX      32
 
 /* longer page fields are cut (at a character's start) */
 #define NGX_LIVE_HELP_URL_MAX        2048
@@ -81,6 +85,9 @@ typedef struct {
     size_t        email_len;
 
     const char   *visitor;       /* agents' visitor */
+
+    /* serve: department ids, checked as ids; NULL-terminated */
+    const char   *serve[NGX_LIVE_HELP_SERVE_MAX + 1];
 
     json_t       *root;          /* owns all of the above */
 } ngx_live_help_proto_msg_t;

@@ -13,6 +13,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use MIME::Base64 qw(encode_base64);
+use JSON::PP ();
 use Test::More;
 
 use LiveHelp::Nginx;
@@ -76,13 +77,13 @@ sub next_of {
 
 # an agent socket past hello and its list: (ws, session, worker)
 sub agent {
-    my ($ngx, $login) = @_;
+    my ($ngx, $login, %hello) = @_;
     my $ws = LiveHelp::WS->connect($ngx->port,
         path => '/live-help/agent/ws',
         headers => [ 'Authorization: Basic '
                      . encode_base64("$login:pw", '') ]);
     my $welcome = $ws->recv_json;
-    $ws->send_json({ type => 'hello' });
+    $ws->send_json({ type => 'hello', %hello });
     my $session = next_of($ws, 'session');
     next_of($ws, 'conversations');
     return ($ws, $session, $welcome->{worker});
@@ -336,6 +337,42 @@ subtest 'auto_assign_spreads_chats_and_releases_after_the_grace' => sub {
     $_->[0]->close for @v;
     $j->close;
     $_->stop for $c, $d;
+};
+
+subtest 'agents_are_given_chats_of_the_departments_they_serve' => sub {
+    $redis->command('FLUSHALL');
+    $vars{ASSIGN} = 'auto';
+    my $c = LiveHelp::Nginx->start(config => $config, vars => \%vars,
+        files => \%files);
+    my ($m, $ms) = agent($c, 'maria', departments => ['sales']);
+    my ($j, $js) = agent($c, 'jonas', departments => ['support'],
+                         away => JSON::PP::true);
+    my %conv;
+    for my $d (qw(sales support)) {
+        my ($v, $s) = visitor($c);
+        $v->send_json({ type => 'message', cid => 'd1', text => "for $d",
+                        department => $d });
+        next_of($v, 'ack');
+        $conv{$d} = $s->{conversation};
+        $v->close;
+    }
+    wait_until('the sales chat given', sub {
+        ($redis->command('HGET', "lh:c:$conv{sales}:state", 'owner') // '')
+            eq $ms->{agent};
+    });
+    is($redis->command('HGET', "lh:c:$conv{support}:state", 'state'),
+        'waiting', 'support waits: its only agent is away');
+    $j->send_json({ type => 'away', on => JSON::PP::false });
+    wait_until('Jonas back: the support chat is his', sub {
+        ($redis->command('HGET', "lh:c:$conv{support}:state", 'owner') // '')
+            eq $js->{agent};
+    });
+    pass('each chat went to the agent of its department');
+    $m->send_json({ type => 'serve', departments => ['billing'] });
+    is(next_of($m, 'error')->{code}, 'bad_department',
+        'serving a department that does not exist is refused');
+    $_->close for $m, $j;
+    $c->stop;
 };
 
 $a->stop;

@@ -322,6 +322,10 @@ sub send_round {
     for (1 .. $n) {
         for my $s (@{ $t->{senders} }) {
             $s->{n}++;
+            # now and then the agent closes; the next message opens the
+            # conversation again
+            $s->{who}->act("$s->{cid}x$s->{n}", 'close', $s->{conv})
+                if $t->{closing} && $s->{who}{agent} && $s->{n} % 4 == 0;
             $s->{who}->send("$s->{cid}$s->{n}", "$s->{name} #$s->{n}",
                             $s->{conv});
         }
@@ -549,6 +553,31 @@ subtest 'agent_gets_every_message_across_10_pubsub_kills' => sub {
     my @socks = map { $_->reconnects } @{ $t->{clients} };
     settle($t, '10 pubsub kills');
     is("@socks", '0 0 0', 'no socket had to reconnect');
+};
+
+subtest 'closes_and_reopens_reach_every_side_once_across_pubsub_kills' => sub {
+    my $t = cast('cl');
+    $t->{closing} = 1;
+    my $g = $t->{g};
+    flow($t, sub { acks_total($t) >= 12 }, 'cl: traffic under way');
+    for my $i (1 .. 5) {
+        $redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+        flow($t, throttled(0.02, sub {
+                $g->resyncs >= $i && subscribers_back() }),
+             "kill $i: resync and the subscriber connections back");
+    }
+    settle($t, 'closes under 5 pubsub kills');
+    for my $v (qw(v1 v2)) {
+        my $conv = $t->{$v}->conversation;
+        my %kinds;
+        $kinds{ $JSON->decode($_->[1][1])->{kind} }++
+            for @{ $redis->command('XRANGE', "lh:c:$conv:log", '-', '+') };
+        cmp_ok($kinds{closed} // 0, '>=', 2, uc($v) . ": closed "
+               . ($kinds{closed} // 0) . " times, opened "
+               . ($kinds{opened} // 0) . ", joined " . ($kinds{joined} // 0));
+        cmp_ok($kinds{opened} // 0, '>', $kinds{closed} // 0,
+               uc($v) . ': each close followed by a new conversation');
+    }
 };
 
 subtest 'stored_in_order_when_the_script_cache_is_flushed_under_load' => sub {

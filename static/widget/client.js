@@ -358,7 +358,9 @@
                 storeDown = msg.store === false;
                 refresh();
                 if (agent) {
-                    sendJson({ type: 'hello' });
+                    /* the page may say more at once, e.g. that it is away */
+                    sendJson(Object.assign({ type: 'hello' },
+                                           opts.hello ? opts.hello() : {}));
                     break;
                 }
                 /* another tab may have been given a token meanwhile */

@@ -114,6 +114,8 @@ async function eventually(check, what) {
 async function openAgentPage(page) {
     await page.goto(`${stack.baseUrl}/live-help/agent/`);
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+    /* every chat not closed, whoever answers it or none */
+    await page.getByRole('tab', { name: /^All open/ }).click();
 }
 
 /* Opens, on the agent page, the conversation whose last line is text. */

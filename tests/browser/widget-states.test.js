@@ -14,7 +14,8 @@ const { test } = require('node:test');
 const { useStack } = require('./lib/suite');
 const { withPage } = require('./lib/browser');
 const { connectAgent } = require('./lib/agent');
-const { AGENT, AGENT_PASSWORD } = require('./lib/stack');
+const { AGENT, AGENT_PASSWORD, AGENT2, AGENT2_PASSWORD } =
+    require('./lib/stack');
 const w = require('./lib/widget');
 
 /* a login, and so a display name (no '.', '-', '_', ' ' to cut it at) */
@@ -23,7 +24,7 @@ const HOSTILE = '<img/src=x/onerror=alert(1)>';
 const t = useStack({
     assign: 'manual',
     departments: 'sales support=Customer_support',
-    agents: ['jonas', HOSTILE],
+    agents: [HOSTILE],
 });
 
 let serial = 0;
@@ -59,8 +60,8 @@ async function conversationOf(agent, text) {
 test('claim_transfer_and_close_show_as_lines_and_a_new_chat_follows',
      async () => {
     const maria = await connectAgent(t.stack.baseUrl, AGENT, AGENT_PASSWORD);
-    const jonas = await connectAgent(t.stack.baseUrl, 'jonas',
-                                     AGENT_PASSWORD);
+    const jonas = await connectAgent(t.stack.baseUrl, AGENT2,
+                                     AGENT2_PASSWORD);
 
     try {
         await withPage(t.browser, 'states', { viewport: w.VIEWPORTS.laptop },

@@ -343,3 +343,18 @@ test('typing_names_the_conversation_and_stops_when_it_changes', () => {
     assert.deepEqual(h.frames(), [{ type: 'typing', conversation: 'v2',
                                     on: false }]);
 });
+
+test('the_page_says_in_every_hello_what_it_asks_for_there', () => {
+    let away = true;
+    const h = setup({ role: 'agent', hello: () => (away ? { away: true } : {}) });
+
+    h.client.start();
+    h.ws.welcome();
+    assert.deepEqual(h.frames(), [{ type: 'hello', away: true }],
+                     'away in the hello itself, not in a message after it');
+    away = false;
+    h.ws.drop(1001);
+    h.clock.advance(250);
+    h.ws.welcome();
+    assert.deepEqual(h.frames(), [{ type: 'hello' }], 'and not when online');
+});

@@ -114,7 +114,8 @@ sub seen {
 sub sent {
     my ($self, $conv) = @_;
     $conv //= $self->{conversation};
-    return [ grep { ($self->{to}{$_} // $self->{conversation} // '') eq $conv }
+    return [ grep { ($self->{to}{$_} // $self->{conversation} // '') eq $conv
+                    && !$self->{op}{$_} }
              @{ $self->{order} } ];
 }
 
@@ -197,7 +198,10 @@ sub _send {
 
 sub _send_message {
     my ($self, $cid) = @_;
-    my %m = (type => 'message', cid => $cid, text => $self->{outbox}{$cid});
+    my $op = $self->{op}{$cid};
+    my %m = $op ? (type => $op, cid => $cid)
+                : (type => 'message', cid => $cid,
+                   text => $self->{outbox}{$cid});
     $m{conversation} = $self->{to}{$cid} if $self->{agent};
     $self->_send(\%m);
 }
@@ -212,6 +216,14 @@ sub send {
     $self->{to}{$cid} = $conv // $self->{conversation};
     push @{ $self->{order} }, $cid;
     $self->_send_message($cid) unless $self->{holding};
+}
+
+# A change of who answers (close, claim), in the same outbox and order as
+# messages; it may come back refused (say, closed already).
+sub act {
+    my ($self, $cid, $op, $conv) = @_;
+    $self->{op}{$cid} = $op;
+    $self->send($cid, '', $conv);
 }
 
 sub ping {

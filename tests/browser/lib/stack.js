@@ -7,10 +7,14 @@
  * pid; errorLogProblems() lists the error log lines that must never
  * appear ([alert], [crit], [emerg]).
  *
- * /live-help/agent/ is behind auth_basic with one agent, AGENT (password
- * AGENT_PASSWORD), as the README shows operators; or, with { login: true },
- * the module's own login takes its place, with the agents of LOGIN_AGENTS
- * in a live_help_agents_file.
+ * /live-help/agent/ is behind auth_basic with two agents, AGENT (password
+ * AGENT_PASSWORD) and AGENT2 (AGENT2_PASSWORD), as the README shows
+ * operators; or, with { login: true }, the module's own login takes its
+ * place, with the agents of LOGIN_AGENTS in a live_help_agents_file.
+ *
+ * Options of startStack: noStore (no live_help_redis), login, and the
+ * queue's directives: assign ('auto' or 'manual'), maxChats, grace (e.g.
+ * '2s') and departments (e.g. 'sales support=Customer_support').
  */
 
 const { spawn, execFile } = require('node:child_process');
@@ -41,6 +45,8 @@ const LOGIN_AGENTS = [
     { login: 'maria', password: 'maria-pw', name: 'Maria Virtanen' },
     { login: 'jonas', password: 'jonas-pw', name: 'Jonas Berg' },
 ];
+const AGENT2 = 'jonas';
+const AGENT2_PASSWORD = 'secret2';
 
 const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 10000;
@@ -234,15 +240,24 @@ function readIfExists(file) {
     }
 }
 
+/* the queue's directives the options ask for, in the http block */
+function queueConf({ assign, maxChats, grace, departments } = {}) {
+    return [
+        assign && `live_help_assign ${assign};`,
+        maxChats && `live_help_max_chats ${maxChats};`,
+        grace && `live_help_agent_grace ${grace};`,
+        departments && `live_help_departments ${departments};`,
+    ].filter(Boolean).join('\n    ');
+}
+
 /*
  * noStore: no live_help_redis, as an operator who forgot it; login: the
  * module's own login instead of auth_basic; departments ("sales
  * support=Customer_support"), assign ("manual"), prechat (true): the
  * directives of those names.
  */
-function nginxConf(dir, port, redisPort, { noStore = false, login = false,
-                                           departments, assign, prechat }
-                   = {}) {
+function nginxConf(dir, port, redisPort, opts = {}) {
+    const { noStore = false, login = false, prechat = false } = opts;
     const agents = login ? `live_help_agents_file ${dir}/login-agents;` : `
         location /live-help/agent/ {
             live_help_endpoint;
@@ -265,8 +280,7 @@ http {
     ${noStore ? '' : `live_help_redis 127.0.0.1:${redisPort};`}
     live_help_secret_file ${dir}/secret;
     ${login ? agents : ''}
-    ${assign ? `live_help_assign ${assign};` : ''}
-    ${departments ? `live_help_departments ${departments};` : ''}
+    ${queueConf(opts)}
     ${prechat ? 'live_help_prechat on;' : ''}
     server {
         listen 127.0.0.1:${port};
@@ -390,7 +404,9 @@ async function startNginx(dir, redisPort, opts) {
                      { mode: 0o600 });
     /* opts.agents: more logins, each with AGENT_PASSWORD */
     fs.writeFileSync(path.join(dir, 'agents'),
-                     [AGENT, ...(opts.agents || [])].map((a) =>
+                     `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`
+                     + `${AGENT2}:{PLAIN}${AGENT2_PASSWORD}\n`
+                     + (opts.agents || []).map((a) =>
                          `${a}:{PLAIN}${AGENT_PASSWORD}\n`).join(''),
                      { mode: 0o644 });
     if (opts.login) {
@@ -545,5 +561,6 @@ async function startStack(opts = {}) {
 }
 
 module.exports = {
-    startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD, LOGIN_AGENTS,
+    startStack, REPO, CSP_NONCE, AGENT, AGENT_PASSWORD, AGENT2,
+    AGENT2_PASSWORD, LOGIN_AGENTS,
 };

@@ -94,7 +94,8 @@ class Storage {
  * A client on fake everything. role: 'visitor' or 'agent'; storage: what
  * localStorage holds at start; random: what Math.random returns.
  */
-function setup({ role = 'visitor', storage = {}, random = 0 } = {}) {
+function setup({ role = 'visitor', storage = {}, random = 0,
+                 hello = undefined } = {}) {
     const clock = new Clock();
     const store = new Storage(storage);
     const sockets = [];
@@ -155,6 +156,7 @@ function setup({ role = 'visitor', storage = {}, random = 0 } = {}) {
         now: clock.now,
         random: () => random,
         newCid: () => `c${++cids}`,
+        hello,
     });
 
     client.on('status', (s) => events.push(`status ${s || '-'}`));

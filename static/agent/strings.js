@@ -1,0 +1,211 @@
+/*
+ * Every text the agent panel shows, in one table, for translation: the
+ * page's own (index.html names them with data-s, data-s-label and
+ * data-s-title) and the scripts'. A function takes the values it words.
+ */
+(function () {
+    'use strict';
+
+    function nth(n) {
+        var tens = n % 100;
+        var suffix = 'th';
+
+        if (tens < 11 || tens > 13) {
+            suffix = ['th', 'st', 'nd', 'rd'][n % 10] || 'th';
+        }
+        return n + suffix;
+    }
+
+    globalThis.LiveHelpPanelStrings = {
+        title: 'Live Help',
+        product: 'Live Help',
+        logout: 'Log out',
+        skip: 'Skip to the conversation',
+
+        /* header */
+        me: 'Signed in as',
+        online: 'Online',
+        away: 'Away',
+        presenceLabel: 'Available for new chats',
+        load: function (n, max) {
+            return n + ' of ' + max + ' chats';
+        },
+        connecting: 'Connecting\u2026',
+        reconnecting: 'Reconnecting\u2026 Replies wait and go out once ' +
+                      'the connection is back.',
+        unavailable: 'Chat is not available: this server has no ' +
+                     'live_help_redis.',
+
+        /* column 1 */
+        conversations: 'Conversations',
+        tabs: 'Lists',
+        tabMine: 'Mine',
+        tabQueue: 'Queue',
+        tabOpen: 'All open',
+        tabClosed: 'Closed',
+        tabVisitors: 'Visitors',
+        emptyMine: 'No chats of yours. New ones come from the queue.',
+        emptyQueue: 'Nobody is waiting.',
+        emptyOpen: 'No open conversations.',
+        emptyClosed: 'No closed conversations yet.',
+        emptyVisitors: 'No visitors on the site now.',
+        waiting: 'Waiting',
+        open: 'Open',
+        closed: 'Closed',
+        none: 'No chat',
+        unread: function (n) {
+            return n === 1 ? '1 unread message' : n + ' unread messages';
+        },
+        typingShort: 'typing\u2026',
+        visitorFallback: function (id) {
+            return 'Visitor ' + id.slice(1, 7);
+        },
+        ownedBy: function (name) {
+            return name;
+        },
+        youOwn: 'You',
+        visitorsTotal: function (shown, total) {
+            return total > shown ? shown + ' of ' + total + ' visitors'
+                                 : total + (total === 1 ? ' visitor'
+                                                        : ' visitors');
+        },
+        onSite: function (time) {
+            return 'on site ' + time;
+        },
+        pagesCount: function (n) {
+            return n === 1 ? '1 page' : n + ' pages';
+        },
+        newVisitor: 'New',
+        returning: 'Returning',
+
+        /* column 2 */
+        choose: 'Choose a conversation',
+        shortcuts: 'Keys: 1 to 5 choose a list, j and k (or arrows) ' +
+                   'move through it, Enter opens, r or / replies, ' +
+                   'c claims, e closes, Escape leaves the reply box.',
+        back: 'Back',
+        claim: 'Claim',
+        transfer: 'Transfer',
+        close: 'Close',
+        info: 'Visitor info',
+        transferAgents: 'Agents online',
+        transferDepts: 'Departments',
+        transferNobody: 'No other agent is online',
+        agentLoad: function (name, chats, max, away) {
+            return name + ' \u2013 ' + chats + ' of ' + max + ' chats'
+                   + (away ? ' (away)' : '');
+        },
+        youAnswer: 'You are answering',
+        answering: function (name) {
+            return name + ' is answering';
+        },
+        waitingFor: function (time, dept) {
+            return 'Waiting ' + time + (dept ? ' \u00b7 ' + dept : '');
+        },
+        closedNote: 'This conversation is closed. If the visitor writes ' +
+                    'again, a new one starts.',
+        notWritten: 'This visitor has not written yet.',
+        refusedOwned: function (name) {
+            return name ? name + ' took it first.'
+                        : 'Another agent took it first.';
+        },
+        refusedClosed: 'This conversation is already closed.',
+        refusedYours: 'It is yours already.',
+        refusedSame: 'It is there already.',
+        refusedOffline: 'That agent is not online any more.',
+        refusedOther: 'That did not work.',
+        reply: 'Reply',
+        replyPlaceholder: 'Write a reply',
+        replyHint: 'Enter sends, Shift+Enter starts a new line.',
+        send: 'Send',
+        noMessages: 'No messages yet.',
+        loading: 'Loading\u2026',
+        sending: 'Sending\u2026',
+        sent: 'Sent',
+        notSent: 'Not sent',
+        tooLong: 'This reply is too long.',
+        visitor: 'Visitor',
+        agent: 'Agent',
+        replyByEmail: 'Reply by e-mail',
+        mailSubject: 'Your message to our shop',
+        you: 'You',
+        typing: 'Visitor is typing\u2026',
+        agentTyping: function (name) {
+            return name + ' is typing\u2026';
+        },
+
+        /* system lines */
+        started: function (n, dept) {
+            return 'Conversation ' + n + ' started' + (dept ? ' \u00b7 '
+                                                             + dept : '');
+        },
+        startedOffline: function (n) {
+            return 'Conversation ' + n + ' started as an offline message';
+        },
+        joined: function (name) {
+            return name + ' joined';
+        },
+        transferredTo: function (to, by) {
+            return 'Transferred to ' + to + ' by ' + by;
+        },
+        released: function (name) {
+            return name + ' left: back in the queue';
+        },
+        closedByVisitor: 'Closed by the visitor',
+        closedBy: function (name) {
+            return 'Closed by ' + name;
+        },
+
+        /* confirm */
+        confirmClose: 'Close this conversation?',
+        confirmCloseText: 'The visitor sees that it ended. If they write ' +
+                          'again, a new conversation starts.',
+        confirmYes: 'Close conversation',
+        confirmNo: 'Cancel',
+
+        /* column 3 */
+        visitorCard: 'Visitor',
+        noVisitor: 'Open a conversation to see who you are talking to.',
+        email: 'E-mail',
+        nowOn: 'Now on',
+        leftSite: 'Left the site',
+        onlineNow: 'On the site now',
+        pagesVisit: 'Pages this visit',
+        referrer: 'Came from',
+        browser: 'Browser',
+        visits: 'Visits',
+        firstVisit: 'First visit',
+        nthVisit: function (n, first) {
+            return nth(n) + ' visit, first seen ' + first;
+        },
+        pastConversations: 'Conversations',
+        pastItem: function (n, date, count) {
+            return 'Conversation ' + n + ' \u00b7 ' + date + ' \u00b7 '
+                   + (count === 1 ? '1 message' : count + ' messages');
+        },
+        direct: 'Typed the address or a bookmark',
+
+        /* times */
+        now: '<1 min',
+        minutes: function (n) {
+            return n + ' min';
+        },
+        hours: function (n) {
+            return n + ' h';
+        },
+        days: function (n) {
+            return n + ' d';
+        },
+
+        /* notifications */
+        newChat: function (name) {
+            return 'New chat: ' + name;
+        },
+        newMessage: function (name) {
+            return name + ' wrote';
+        },
+        titleCount: function (n, title) {
+            return n ? '(' + n + ') ' + title : title;
+        }
+    };
+})();
