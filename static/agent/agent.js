@@ -33,6 +33,7 @@
     var OUTBOX_KEY = 'liveHelp.agentOutbox';
     var READ_KEY = 'liveHelp.agentRead';
     var AWAY_KEY = 'liveHelp.agentAway';
+    var SERVE_KEY = 'liveHelp.agentServes';
     var TAB_KEY = 'liveHelp.agentTab';
 
     var TYPING_SHOWN = 5000;
@@ -77,7 +78,12 @@
         /* away across reloads, said in the hello: no chat is given
            between a hello and a later "away" */
         hello: function () {
-            return away ? { away: true } : {};
+            var h = away ? { away: true } : {};
+
+            if (serving) {
+                h.departments = [serving];
+            }
+            return h;
         },
         role: 'agent',
         url: wsUrl.href,
@@ -93,6 +99,8 @@
     var tab = Client.load(TAB_KEY, 'mine');
     var read = Client.load(READ_KEY, {});  /* conversation -> seq read */
     var away = Client.load(AWAY_KEY, false) === true;
+    /* the one department whose chats I am given; '' for all of them */
+    var serving = str(Client.load(SERVE_KEY, ''));
     var startedAt = Date.now();
     var drawQueued = false;
     var relistTimer = 0;
@@ -591,6 +599,30 @@
         presenceBtn.setAttribute('aria-checked', away ? 'false' : 'true');
         presenceBtn.classList.toggle('is-away', away);
         setText($('load'), me.max ? S.load(myOpenCount(), me.max) : '');
+    }
+
+    /* "Chats from: All departments / Sales / ..." when there are any */
+    function drawServe() {
+        var sel = $('serve');
+        var known = me.departments.some(function (d) {
+            return str(d.id) === serving;
+        });
+
+        sel.textContent = '';
+        /* its visible label is hidden on a phone */
+        sel.setAttribute('aria-label', S.chatsFrom);
+        sel.appendChild(new Option(S.allDepartments, ''));
+        me.departments.forEach(function (d) {
+            sel.appendChild(new Option(str(d.name) || str(d.id), str(d.id)));
+        });
+        if (serving && !known) {
+            /* the department is gone from the configuration */
+            serving = '';
+            Client.save(SERVE_KEY, null);
+            client.request({ type: 'serve', departments: [] });
+        }
+        sel.value = serving;
+        $('serve-box').hidden = me.departments.length === 0;
     }
 
     function refreshStatus() {
@@ -1288,6 +1320,13 @@
         }
     });
 
+    $('serve').addEventListener('change', function (e) {
+        serving = e.target.value;
+        Client.save(SERVE_KEY, serving || null);
+        client.request({ type: 'serve',
+                         departments: serving ? [serving] : [] });
+    });
+
     presenceBtn.addEventListener('click', function () {
         away = !away;
         Client.save(AWAY_KEY, away);
@@ -1344,6 +1383,7 @@
         me.name = str(s.name);
         me.max = Number(s.max_chats) || 0;
         me.departments = Array.isArray(s.departments) ? s.departments : [];
+        drawServe();
         drawMe();
     });
     client.on('status', refreshStatus);

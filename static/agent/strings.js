@@ -27,6 +27,8 @@
         online: 'Online',
         away: 'Away',
         presenceLabel: 'Available for new chats',
+        chatsFrom: 'Chats from',
+        allDepartments: 'All departments',
         load: function (n, max) {
             return n + ' of ' + max + ' chats';
         },

@@ -36,17 +36,6 @@ async function ownedBy(ids) {
     return by;
 }
 
-async function until(check, what, timeout = P.WAIT_MS) {
-    const deadline = Date.now() + timeout;
-
-    while (!(await check())) {
-        if (Date.now() > deadline) {
-            throw new Error(`timed out: ${what()}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-}
-
 describe('agent panel, chats given out', () => {
     test('three_chats_spread_two_and_one_over_two_agents_each_in_mine',
          async () => {
@@ -79,7 +68,7 @@ describe('agent panel, chats given out', () => {
                     }
                     let by = {};
 
-                    await until(async () => {
+                    await P.until(async () => {
                         by = await ownedBy(ids);
                         return (by.Maria || []).length
                                + (by.Jonas || []).length === 3;
@@ -87,10 +76,10 @@ describe('agent panel, chats given out', () => {
                     assert.deepEqual([(by.Maria || []).length,
                                       (by.Jonas || []).length].sort(),
                                      [1, 2]);
-                    await until(async () => JSON.stringify(
+                    await P.until(async () => JSON.stringify(
                         await mineIds(maria)) === JSON.stringify(by.Maria),
                                 () => 'Maria\'s Mine');
-                    await until(async () => JSON.stringify(
+                    await P.until(async () => JSON.stringify(
                         await mineIds(jonas)) === JSON.stringify(by.Jonas),
                                 () => 'Jonas\'s Mine');
                     assert.equal(await maria.locator('#load').textContent(),

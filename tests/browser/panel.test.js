@@ -52,6 +52,43 @@ async function openRow(agent, text) {
 }
 
 describe('agent panel, chats claimed by hand', () => {
+    test('an_agent_chooses_the_department_whose_chats_they_are_given',
+         async () => {
+        /* the agent's record in Redis, by display name */
+        async function served(name) {
+            for (const key of await t.stack.redisCommand('KEYS', 'lh:ag:*')) {
+                const [n, depts] = await t.stack.redisCommand(
+                    'HMGET', key, 'name', 'depts');
+
+                if (n === name) {
+                    return depts;
+                }
+            }
+            return null;
+        }
+
+        await withAgent('maria', null, async (agent) => {
+            const select = agent.getByLabel('Chats from');
+
+            assert.deepEqual(await select.locator('option').allTextContents(),
+                             ['All departments', 'Sales', 'Support']);
+            assert.equal(await served('Maria'), 'sales support',
+                         'all of them to begin with');
+            await select.selectOption('support');
+            await P.until(async () => (await served('Maria')) === 'support',
+                          'the choice to reach Redis');
+            await agent.reload();
+            await agent.locator('#layout[data-live="true"]').waitFor();
+            assert.equal(await select.inputValue(), 'support',
+                         'kept across a reload');
+            assert.equal(await served('Maria'), 'support',
+                         'and said again in the new hello');
+            await select.selectOption('');
+            await P.until(async () => (await served('Maria'))
+                          === 'sales support', 'all again');
+        });
+    });
+
     test('empty_panel_says_so_on_laptop_and_phone', async () => {
         for (const vp of [P.LAPTOP, P.PHONE]) {
             await withAgent('maria', null, async (agent) => {

@@ -143,8 +143,22 @@ async function shoot(page, name) {
     return file;
 }
 
+/* polls check until it holds; what (text, or a function giving it) says
+ * what was awaited when it times out */
+async function until(check, what, timeout = WAIT_MS) {
+    const deadline = Date.now() + timeout;
+
+    while (!(await check())) {
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${
+                typeof what === 'function' ? what() : what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
 module.exports = {
-    WAIT_MS, LAPTOP, PHONE, unique, agentContext, openPanel, showTab, row,
+    until, WAIT_MS, LAPTOP, PHONE, unique, agentContext, openPanel, showTab, row,
     rowNames, reply, agentSays, logLines, waitForLog, widget, shopperOpens,
     shopperSays, waitForWidgetText, shoot,
 };
@@ -206,8 +220,13 @@ async function stateOf(stack, id) {
 /* axe-core over the page: the serious and critical violations */
 async function axeProblems(page) {
     const src = require.resolve('axe-core/axe.min.js');
+    const cdp = await page.context().newCDPSession(page);
 
-    await page.addScriptTag({ content: fs.readFileSync(src, 'utf8') });
+    /* the panel's CSP allows no inline script; the debugger's own
+     * evaluation is not the page's and passes it */
+    await cdp.send('Runtime.evaluate',
+                   { expression: fs.readFileSync(src, 'utf8') });
+    await cdp.detach();
     const res = await page.evaluate(() => globalThis.axe.run(document, {
         resultTypes: ['violations'],
     }));
