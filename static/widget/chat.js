@@ -1,18 +1,8 @@
 /*
- * Live Help chat panel, loaded by loader.js (on the first click, or at once
- * for a visitor with a conversation to resume), with client.js.
- *
- * client.js speaks the chat protocol (docs/PROTOCOL.md) over the
- * endpoint's "ws" socket and keeps its promises: every message waits in an
- * outbox in localStorage until acknowledged and is sent again with the same
- * client id, and every event comes once, by seq. This panel draws what it
- * is told and hands it what the visitor writes; the visitor's own message
- * is matched to its event by client id.
- *
- * A page (load, reload, navigation) asks for the whole conversation; a
- * reconnect asks for what came after the last seq this page has seen. The
- * loader owns opening, closing and focus. All text is set with
- * textContent.
+ * Live Help chat panel, loaded by loader.js on the first click: it draws
+ * what client.js holds and tells (docs/PROTOCOL.md), events that say who
+ * answers as lines, and below the log the composer, or the offline or
+ * pre-chat form. All text is set with textContent.
  */
 (function () {
     'use strict';
@@ -23,12 +13,12 @@
         return;
     }
 
-    var TOKEN_KEY = 'liveHelp.token';
-    var OUTBOX_KEY = 'liveHelp.outbox';
-    var READ_KEY = 'liveHelp.read';
-
     var TYPING_SHOWN = 5000;
     var TEXT_MAX = 4000;            /* bytes of UTF-8, as the server counts */
+    var NAME_MAX = 64;
+    var EMAIL_MAX = 254;
+    var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+    var PHONE = '(max-width: 480px)';
 
     function el(name, attrs, text) {
         var node = document.createElement(name);
@@ -43,6 +33,17 @@
         return node;
     }
 
+    function add(parent) {
+        Array.prototype.slice.call(arguments, 1).forEach(function (n) {
+            parent.appendChild(n);
+        });
+        return parent;
+    }
+
+    function bytes(text) {
+        return new TextEncoder().encode(text).length;
+    }
+
     function initials(name) {
         return name.split(/\s+/).slice(0, 2).map(function (w) {
             return w.charAt(0);
@@ -52,99 +53,269 @@
     function createChat(ctx) {
         var Client = window.LiveHelpClient;
         var cmpSeq = Client.cmpSeq;
+        var client = ctx.client;
+        var known = ctx.known;
         var s = ctx.strings;
-        var titleId = ctx.panelId + '-title';
-        var inputId = ctx.panelId + '-input';
+        var pid = ctx.panelId;
+        var titleId = pid + '-title';
+
+        var conv = { state: 'none', agent: '', offline: false };  /* now */
+        var leftOffline = false;    /* this page sent the offline form */
+        var tooLong = false;
+        var byCid = new Map();      /* the visitor's bubbles, by client id */
+        var typingHide = 0;
 
         var panel = el('section', {
-            id: ctx.panelId,
+            id: pid,
             'class': 'panel',
             part: 'panel',
             role: 'dialog',
-            'aria-label': ctx.title,
+            'aria-labelledby': titleId,
             hidden: ''
         });
 
-        var header = el('header', { 'class': 'header' });
+        var header = el('div', { 'class': 'header' });
+        var avatar = el('span', { 'class': 'avatar big', 'aria-hidden': 'true',
+                                  hidden: '' });
         var heading = el('div', { 'class': 'heading' });
         var titleEl = el('h2', { id: titleId, 'class': 'title' }, ctx.title);
         var subtitle = el('p', { 'class': 'subtitle' });
+        var menuBtn = el('button', {
+            type: 'button',
+            'class': 'icon',
+            'aria-label': s.menu,
+            title: s.menu,
+            'aria-haspopup': 'menu',
+            'aria-expanded': 'false',
+            'aria-controls': pid + '-menu'
+        }, '\u22ee');
+        var menu = el('div', { id: pid + '-menu', 'class': 'menu',
+                               role: 'menu', hidden: '' });
+        var endItem = el('button', { type: 'button', role: 'menuitem' },
+                         s.endChat);
         var closeBtn = el('button', {
             type: 'button',
-            'class': 'close',
+            'class': 'icon close',
             'aria-label': s.close,
             title: s.close
         }, '\u00d7');
 
         var status = el('p', { 'class': 'status', role: 'status' });
+        var scroller = el('div', { 'class': 'scroll', tabindex: '0',
+                                   'aria-labelledby': titleId });
         var log = el('div', {
             'class': 'messages',
             role: 'log',
-            'aria-live': 'polite',
-            'aria-labelledby': titleId,
-            tabindex: '0'
+            'aria-live': 'off',
+            'aria-labelledby': titleId
         });
         var empty = el('p', { 'class': 'empty' }, s.empty);
+        var announcer = el('p', { 'class': 'sr-only', 'aria-live': 'polite' });
         var typingEl = el('p', { 'class': 'typing', 'aria-live': 'polite' });
 
+        var confirmBox = el('div', {
+            'class': 'confirm',
+            role: 'alertdialog',
+            'aria-labelledby': pid + '-confirm',
+            hidden: ''
+        });
+        var confirmYes = el('button', { type: 'button', 'class': 'danger' },
+                            s.endChat);
+        var confirmNo = el('button', { type: 'button', 'class': 'plain' },
+                           s.cancel);
+
         var form = el('form', { 'class': 'composer', novalidate: '' });
-        var label = el('label', { 'for': inputId, 'class': 'sr-only' },
-                       s.inputLabel);
         var input = el('textarea', {
-            id: inputId,
+            id: pid + '-input',
             'class': 'input',
             rows: '1',
             maxlength: String(TEXT_MAX),
-            autocomplete: 'off',
-            placeholder: s.inputPlaceholder
+            autocomplete: 'off'
         });
         var send = el('button', { type: 'submit', 'class': 'send' }, s.send);
+        var note = el('p', { 'class': 'note', 'aria-live': 'polite' });
 
-        var wsUrl = new URL('ws', ctx.endpoint);
+        var offline = card('offline', s.offlineIntro, s.leaveMessage, true, [
+            ['name', 'input'],
+            ['email', 'input'],
+            ['text', 'textarea', s.yourMessage]
+        ], function () {
+            leftOffline = true;
+            return { offline: true };
+        });
+        var prechat = card('prechat', s.prechatIntro, s.startChat, false, [
+            ['name', 'input'],
+            ['email', 'input'],
+            ['dept', 'select', s.department],
+            ['text', 'textarea', s.question]
+        ], function () {
+            var dept = prechat.fields.dept.value;
 
-        wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-
-        var client = Client.create({
-            role: 'visitor',
-            url: wsUrl.href,
-            outboxKey: OUTBOX_KEY,
-            tokenKey: TOKEN_KEY
+            return dept ? { department: dept } : null;
         });
 
-        var tooLong = false;
-        var lastSeq = null;         /* last event seq this page has seen */
-        var byCid = new Map();      /* the visitor's bubbles, by client id */
-        var agentName = '';
-        var readSeq = Client.load(READ_KEY, null);
-        var unread = 0;
-        var visible = false;
-        var typingHide = 0;
+        /*
+         * fields: [name, tag, label]; all required, or only the text.
+         * sent() gives the first message's fields.
+         */
+        function card(kind, intro, submitText, required, fields, sent) {
+            var f = el('form', { 'class': 'card', novalidate: '',
+                                 'aria-labelledby': pid + '-' + kind,
+                                 hidden: '' });
+            var list = {};
 
-        /* the one status line, from the state of things */
-        function refreshStatus() {
-            var text = '';
-            var off = client.status() === 'unavailable';
+            add(f, el('p', { id: pid + '-' + kind, 'class': 'intro' }, intro));
+            fields.forEach(function (d) {
+                var id = pid + '-' + kind + '-' + d[0];
+                var box = el(d[1], { id: id, name: d[0],
+                                     'aria-describedby': id + '-err' });
+                var wrap = el('div', { 'class': 'field' });
+                var must = required || d[0] === 'text';
 
-            /* nobody can answer here: promise nothing, take nothing */
-            input.disabled = off;
-            send.disabled = off;
-            empty.textContent = off ? '' : s.empty;
+                if (d[0] === 'email') {
+                    box.type = 'email';
+                    box.autocomplete = 'email';
+                } else if (d[0] === 'name') {
+                    box.autocomplete = 'name';
+                }
+                box.required = must;
+                add(wrap, el('label', { 'for': id },
+                             (d[2] || s[d[0]]) + (must || d[1] === 'select'
+                                                  ? '' : s.optional)),
+                    box, el('p', { id: id + '-err', 'class': 'err' }));
+                list[d[0]] = box;
+                box.field = wrap;
+                add(f, wrap);
+            });
+            add(f, el('button', { type: 'submit', 'class': 'send' },
+                      submitText));
+            f.fields = list;
+            f.addEventListener('submit', function (ev) {
+                var text;
 
-            if (tooLong) {
-                text = s.tooLong;
-            } else if (client.status()) {
-                text = s[client.status()];
-            }
-            if (status.textContent !== text) {
-                status.textContent = text;
-            }
+                ev.preventDefault();
+                text = readForm(f, required);
+                if (text !== null) {
+                    client.send(text, undefined, sent());
+                    f.reset();
+                    render();
+                    input.focus();
+                }
+            });
+            return f;
         }
 
-        /* the token was refused: a new, empty conversation */
+        function invalid(box, message) {
+            box.setAttribute('aria-invalid', message ? 'true' : 'false');
+            box.field.lastChild.textContent = message || '';
+            return message ? box : null;
+        }
+
+        /* the profile sent and the message's text, or null */
+        function readForm(f, required) {
+            var v = f.fields;
+            var name = v.name.value.trim();
+            var email = v.email.value.trim();
+            var text = v.text.value;
+            var bad = [
+                invalid(v.name, (required || name) && (!name
+                        || bytes(name) > NAME_MAX) && s.badName),
+                invalid(v.email, (required || email) && (!EMAIL_RE.test(email)
+                        || bytes(email) > EMAIL_MAX) && s.badEmail),
+                invalid(v.text, (!text.trim() || bytes(text) > TEXT_MAX)
+                        && (text.trim() ? s.tooLong : s.badText))
+            ].filter(Boolean);
+
+            if (bad.length) {
+                bad[0].focus();
+                return null;
+            }
+            if (name || email) {
+                /* a name is what agents see: an e-mail alone lends one */
+                ctx.profile({ type: 'profile', name: name
+                              || email.split('@')[0], email: email
+                              || undefined });
+            }
+            return text;
+        }
+
+        function departments() {
+            var d = known.session && known.session.departments;
+
+            return Array.isArray(d) ? d : [];
+        }
+
+        function fillDepartments() {
+            var select = prechat.fields.dept;
+            var list = departments();
+
+            if (select.options.length !== list.length + 1) {
+                select.textContent = '';
+                add(select, el('option', { value: '' }, s.anyDepartment));
+                list.forEach(function (d) {
+                    add(select, el('option', { value: d.id }, d.name));
+                });
+            }
+            select.field.hidden = !list.length;
+        }
+
+        function deptName(id) {
+            var d = departments().filter(function (x) {
+                return x.id === id;
+            })[0];
+
+            /* as the server names it when the operator gave no name */
+            return d ? d.name : id.charAt(0).toUpperCase()
+                                + id.slice(1).replace(/_/g, ' ');
+        }
+
+
+        function render() {
+            var st = conv.state;
+            var off = client.status() === 'unavailable';
+            var away = (known.agents === 0 || (known.session || {}).open
+                        === false) && st !== 'open' && !off;
+            var pending = client.outbox().some(function (m) {
+                return !m.type;
+            });
+            var thanks = away && (leftOffline || (st === 'waiting'
+                                                  && conv.offline));
+            var showOffline = away && !thanks;
+            var showPrechat = !away && !off && st === 'none' && !pending
+                              && known.session && known.session.prechat
+                              === true;
+            var sub = st === 'open' ? s.talkingTo(conv.agent)
+                      : away ? s.away
+                      : st === 'waiting' ? s.waiting
+                      : st === 'closed' ? s.ended : s.intro;
+
+            /* nobody can answer here: promise nothing, take nothing */
+            input.disabled = send.disabled = off;
+            empty.textContent = off || away || showPrechat ? '' : s.empty;
+            input.placeholder = st === 'closed' ? s.newChat
+                                                : s.inputPlaceholder;
+            offline.hidden = !showOffline;
+            if (showPrechat) {
+                fillDepartments();
+            }
+            prechat.hidden = !showPrechat;
+            form.hidden = showOffline || showPrechat;
+            note.textContent = thanks ? s.thanks : '';
+
+            subtitle.textContent = off ? '' : sub;
+            avatar.hidden = st !== 'open';
+            avatar.textContent = initials(conv.agent);
+            endItem.disabled = st !== 'open' && st !== 'waiting';
+
+            status.textContent = tooLong ? s.tooLong
+                                 : client.status() ? s[client.status()]
+                                 : '';
+        }
+
         function resetConversation() {
-            lastSeq = null;
+            conv = { state: 'none', agent: '', offline: false };
             /* the outbox stays, for the new conversation */
-            Array.prototype.forEach.call(log.querySelectorAll('.msg'),
+            Array.prototype.forEach.call(log.querySelectorAll('.msg,.line'),
                                          function (n) {
                 if (n.seq !== null) {
                     n.remove();
@@ -156,9 +327,8 @@
                 }
             });
             updateEmpty();
+            render();
         }
-
-        /* Messages */
 
         function bubble(from, text, author) {
             var node = el('div', { 'class': 'msg ' + from });
@@ -167,19 +337,16 @@
                       ? Client.displayName(author) || s.agent : s.you;
 
             if (from === 'agent') {
-                node.appendChild(el('span', {
-                    'class': 'avatar',
-                    'aria-hidden': 'true'
-                }, initials(who)));
-                body.appendChild(el('span', { 'class': 'author' }, who));
+                add(node, el('span', { 'class': 'avatar',
+                                       'aria-hidden': 'true' }, initials(who)));
+                add(body, el('span', { 'class': 'author' }, who));
 
             } else {
-                body.appendChild(el('span', { 'class': 'sr-only' },
-                                    who + ':'));
+                add(body, el('span', { 'class': 'sr-only' }, who + ':'));
             }
 
-            body.appendChild(el('p', { 'class': 'text' }, text));
-            node.appendChild(body);
+            add(body, el('p', { 'class': 'text' }, text));
+            add(node, body);
             node.seq = null;
             return node;
         }
@@ -202,10 +369,7 @@
             meta.textContent = text;
         }
 
-        /*
-         * Stored messages in seq order, then the ones still in the outbox
-         * in the order they were written.
-         */
+        /* stored ones by seq, then the outbox's in the order written */
         function place(node) {
             var ref = null;
             var n = log.lastElementChild;
@@ -233,16 +397,63 @@
         }
 
         function scrollDown() {
-            log.scrollTop = log.scrollHeight;
+            scroller.scrollTop = scroller.scrollHeight;
         }
 
-        /* an event the client has not given before */
+        function announce(text) {
+            if (client.isLive()) {
+                announcer.textContent = text;
+            }
+        }
+
+        /* who answers: the state, and the line that says it */
+        function change(ev) {
+            var name = Client.displayName(ev.name) || s.agent;
+
+            switch (ev.kind) {
+            case 'opened':
+                conv = { state: 'waiting', agent: '',
+                         offline: ev.offline === true };
+                return '';
+            case 'joined':
+                conv.state = 'open';
+                conv.agent = name;
+                return s.joined(name);
+            case 'transferred':
+                if (ev.agent) {
+                    conv.state = 'open';
+                    conv.agent = name;
+                    return s.joined(name);
+                }
+                conv.state = 'waiting';
+                return s.transferred(deptName(ev.dept));
+            case 'released':
+                conv.state = 'waiting';
+                return s.released;
+            case 'closed':
+                conv.state = 'closed';
+                return s.ended;
+            }
+            return '';
+        }
+
         function addEvent(c, seq, ev) {
             var node;
-            var name;
+            var line;
 
-            lastSeq = c.lastSeq;
-            if (ev.kind !== 'message' || typeof ev.text !== 'string') {
+            if (ev.kind !== 'message') {
+                line = change(ev);
+                render();
+                if (line) {
+                    node = el('p', { 'class': 'line' }, line);
+                    node.seq = seq;
+                    place(node);
+                    announce(line);
+                    scrollDown();
+                }
+                return;
+            }
+            if (typeof ev.text !== 'string') {
                 return;
             }
 
@@ -263,37 +474,24 @@
             place(node);
 
             if (ev.from === 'agent') {
-                name = Client.displayName(ev.author);
-                if (name && name !== agentName) {
-                    agentName = name;
-                    subtitle.textContent = s.talkingTo(name);
+                if (conv.state !== 'open') {
+                    /* a log of version 1 says nothing but messages */
+                    conv.state = 'open';
+                    conv.agent = Client.displayName(ev.author) || s.agent;
+                    render();
                 }
                 showTyping(false);
-                if (visible) {
-                    markRead();
-                } else if (readSeq === null || cmpSeq(seq, readSeq) > 0) {
-                    unread++;
-                    ctx.setUnread(unread);
-                }
+                announce((Client.displayName(ev.author) || s.agent) + ': '
+                         + ev.text);
             }
             scrollDown();
         }
-
-        function markRead() {
-            unread = 0;
-            if (lastSeq && (readSeq === null || cmpSeq(lastSeq, readSeq) > 0)) {
-                readSeq = lastSeq;
-                Client.save(READ_KEY, readSeq);
-            }
-        }
-
-        /* Sending */
 
         /* a message in the outbox: shown once, until its event or ack */
         function showPending(item) {
             var node = byCid.get(item.cid);
 
-            if (!node) {
+            if (!node && !item.type) {
                 node = bubble('visitor', item.text);
                 byCid.set(item.cid, node);
                 setMeta(node, s.sending);
@@ -326,8 +524,8 @@
             if (!text.trim()) {
                 return;
             }
-            tooLong = new TextEncoder().encode(text).length > TEXT_MAX;
-            refreshStatus();
+            tooLong = bytes(text) > TEXT_MAX;
+            render();
             if (tooLong) {
                 return;
             }
@@ -339,11 +537,9 @@
             scrollDown();
         }
 
-        /* Typing, the agent's */
-
         function showTyping(on) {
             clearTimeout(typingHide);
-            typingEl.textContent = on ? s.typing(agentName || s.agent) : '';
+            typingEl.textContent = on ? s.typing(conv.agent || s.agent) : '';
             if (on) {
                 typingHide = setTimeout(function () {
                     typingEl.textContent = '';
@@ -351,9 +547,83 @@
             }
         }
 
-        /* Wiring */
+        function showMenu(on) {
+            menu.hidden = !on;
+            menuBtn.setAttribute('aria-expanded', String(on));
+            if (on) {
+                endItem.focus();
+            }
+        }
 
-        client.on('status', refreshStatus);
+        function showConfirm(on) {
+            confirmBox.hidden = !on;
+            (on ? confirmYes : menuBtn).focus();
+        }
+
+        menuBtn.addEventListener('click', function () {
+            showMenu(menu.hidden);
+        });
+
+        endItem.addEventListener('click', function () {
+            showMenu(false);
+            showConfirm(true);
+        });
+
+        confirmYes.addEventListener('click', function () {
+            client.act('close');
+            showConfirm(false);
+            input.focus();
+        });
+
+        confirmNo.addEventListener('click', function () {
+            showConfirm(false);
+        });
+
+        panel.addEventListener('click', function (ev) {
+            if (!menu.hidden && ev.target !== menuBtn
+                && !menu.contains(ev.target))
+            {
+                showMenu(false);
+            }
+        });
+
+        /* Keyboard: Escape closes the innermost thing; phones keep Tab in */
+
+        panel.addEventListener('keydown', function (ev) {
+            var all;
+            var first;
+            var last;
+
+            if (ev.key === 'Escape' && !menu.hidden) {
+                ev.stopPropagation();
+                showMenu(false);
+                menuBtn.focus();
+
+            } else if (ev.key === 'Escape' && !confirmBox.hidden) {
+                ev.stopPropagation();
+                showConfirm(false);
+
+            } else if (ev.key === 'Tab' && matchMedia(PHONE).matches) {
+                all = Array.prototype.filter.call(panel.querySelectorAll(
+                    'button,input,select,textarea,[tabindex="0"]'),
+                    function (n) {
+                        return !n.disabled && n.getClientRects().length;
+                    });
+                first = all[0];
+                last = all[all.length - 1];
+                if (ev.shiftKey && ctx.root.activeElement === first) {
+                    ev.preventDefault();
+                    last.focus();
+                } else if (!ev.shiftKey && ctx.root.activeElement === last) {
+                    ev.preventDefault();
+                    first.focus();
+                }
+            }
+        });
+
+        client.on('status', render);
+        client.on('presence', render);
+        client.on('session', render);
         client.on('reset', resetConversation);
         client.on('event', addEvent);
         client.on('pending', showPending);
@@ -386,7 +656,7 @@
             input.style.height = input.scrollHeight + 2 + 'px';
             if (tooLong) {
                 tooLong = false;
-                refreshStatus();
+                render();
             }
             if (input.value) {
                 client.typing();
@@ -395,41 +665,45 @@
             }
         });
 
-        window.addEventListener('online', client.reconnectNow);
-
-        heading.appendChild(titleEl);
-        heading.appendChild(subtitle);
-        header.appendChild(heading);
-        header.appendChild(closeBtn);
-        log.appendChild(empty);
-        form.appendChild(label);
-        form.appendChild(input);
-        form.appendChild(send);
-        panel.appendChild(header);
-        panel.appendChild(status);
-        panel.appendChild(log);
-        panel.appendChild(typingEl);
-        panel.appendChild(form);
+        add(heading, titleEl, subtitle);
+        add(menu, endItem);
+        add(header, avatar, heading, menuBtn, closeBtn, menu);
+        add(log, empty);
+        add(scroller, log, offline, prechat, note);
+        add(confirmBox, el('p', { id: pid + '-confirm' }, s.endConfirm),
+            confirmYes, confirmNo);
+        add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
+                     s.inputLabel), input, send);
+        add(panel, header, status, scroller, typingEl, confirmBox, form,
+            announcer);
         ctx.root.appendChild(panel);
 
-        /* what a reload or another page left unsent shows at once */
+        /* what the client holds already, then what is still unsent */
+        var held = client.conversation();
+
+        if (held) {
+            held.events.forEach(function (e) {
+                addEvent(held, e.seq, e.event);
+            });
+        }
         client.outbox().forEach(showPending);
-        client.start();
+        render();
 
         return {
             show: function () {
                 panel.hidden = false;
-                visible = true;
-                markRead();
-                ctx.setUnread(0);
                 scrollDown();
             },
             hide: function () {
                 panel.hidden = true;
-                visible = false;
+                showMenu(false);
             },
             focus: function () {
-                input.focus();
+                var f = [offline, prechat].filter(function (x) {
+                    return !x.hidden;
+                })[0];
+
+                (f ? f.querySelector('input,textarea') : input).focus();
             }
         };
     }

@@ -470,6 +470,8 @@
             unavailable = false;    /* configured since, and reloaded */
             attempt = 0;
             refresh();
+            /* what needs no outbox (a page view) goes before it */
+            emit('live');
             flush();
         }
 
@@ -508,7 +510,8 @@
             visitorConv = conv(msg.conversation);
             token = msg.token;
             save(opts.tokenKey, token);
-            emit('session', msg.conversation);
+            /* and the rest: departments, prechat, the visitor's name */
+            emit('session', msg.conversation, msg);
         }
 
         /* a new seq takes its place, once; the rest is dropped */
@@ -652,6 +655,7 @@
                 actionFields(item, msg);
             } else {
                 msg.text = item.text;
+                actionFields(item, msg);
             }
             if (sendJson(msg) && !ackTimer) {
                 ackTimer = later(function () {
@@ -744,13 +748,17 @@
             flush();
         }
 
-        /* claim, close, transfer: only what the protocol names */
+        /* claim, close, transfer, and a visitor's message (department,
+           offline): only what the protocol names */
         function actionFields(item, msg) {
             if (item.agent) {
                 msg.agent = item.agent;
             }
             if (item.department) {
                 msg.department = item.department;
+            }
+            if (item.offline) {
+                msg.offline = true;
             }
         }
 
@@ -825,7 +833,7 @@
 
         return {
             /* name: status, event, reset, session, pending, ack, refused,
-               typing, presence, conversations, history */
+               typing, presence, conversations, history, live */
             on: function (name, fn) {
                 (handlers[name] = handlers[name] || []).push(fn);
             },
@@ -867,13 +875,17 @@
             /* the messages not yet acknowledged, oldest first */
             outbox: outbox,
 
-            send: function (text, conversation) {
+            /* fields (visitors): department, offline */
+            send: function (text, conversation, fields) {
                 var item = { cid: newCid() };
 
                 if (agent) {
                     item.conversation = conversation;
                 }
                 item.text = text;
+                if (fields) {
+                    actionFields(fields, item);
+                }
                 return enqueue(item);
             },
 

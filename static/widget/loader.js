@@ -1,14 +1,9 @@
 /*
- * Live Help loader: injected into every page by ngx_http_live_help_module.
- *
- * It draws only the launcher button. The chat UI (chat.js, chat.css, and
- * client.js, the protocol client chat.js draws from) is fetched on the
- * first click, from the directory this script was served from and with the
- * same ?v= query, so one cache-busting version covers every asset. A visitor who has chatted before (a token or an unsent
- * message in localStorage) gets it at once, without opening it, so that
- * replies raise the unread badge and unsent messages go out on any page.
- * Everything lives in an open shadow root so the page's CSS cannot restyle
- * the widget and ours cannot leak into the page.
+ * Live Help loader, injected into every page by the module. It draws the
+ * launcher and, once the page is idle, starts client.js: every page is a
+ * page view, replies raise the unread badge and unsent messages go out.
+ * The chat UI (chat.js, chat.css) comes on the first click. Assets come
+ * from this script's directory with its ?v=; all lives in a shadow root.
  */
 (function () {
     'use strict';
@@ -22,18 +17,36 @@
         unread: function (n) {
             return n === 1 ? '1 unread message' : n + ' unread messages';
         },
+        newMessage: function (name) {
+            return 'New message from ' + name;
+        },
         close: 'Close chat',
+        menu: 'More options',
+        endChat: 'End chat',
+        endConfirm: 'End this chat?',
+        cancel: 'Cancel',
         empty: 'No messages yet \u2014 an agent will answer here.',
+        intro: 'Ask us anything',
         inputLabel: 'Message',
         inputPlaceholder: 'Type your message\u2026',
+        newChat: 'Write to start a new chat',
         send: 'Send',
         loading: 'Loading chat\u2026',
         loadError: 'The chat could not be loaded. Please try again.',
         you: 'You',
         agent: 'Agent',
         talkingTo: function (name) {
-            return 'You are talking to ' + name;
+            return 'You\u2019re talking to ' + name;
         },
+        waiting: 'We\u2019ll be with you shortly',
+        joined: function (name) {
+            return name + ' joined the chat';
+        },
+        transferred: function (dept) {
+            return 'You were transferred to ' + dept;
+        },
+        released: 'Waiting for the next available agent',
+        ended: 'Chat ended',
         typing: function (name) {
             return name + ' is typing\u2026';
         },
@@ -42,7 +55,25 @@
         connecting: 'Connecting\u2026',
         reconnecting: 'Reconnecting\u2026',
         unavailable: 'Chat is not available right now.',
-        tooLong: 'This message is too long.'
+        tooLong: 'This message is too long.',
+        away: 'We\u2019re away right now',
+        offlineIntro: 'Nobody is here right now. Leave a message and ' +
+                      'we\u2019ll get back to you.',
+        prechatIntro: 'Tell us about you, then ask away.',
+        name: 'Name',
+        email: 'E-mail',
+        optional: ' (optional)',
+        department: 'Department',
+        anyDepartment: 'Any',
+        question: 'Your question',
+        yourMessage: 'Your message',
+        startChat: 'Start chat',
+        leaveMessage: 'Send message',
+        badName: 'Please enter your name (up to 64 characters).',
+        badEmail: 'Please enter a valid e-mail address.',
+        badText: 'Please write a message.',
+        thanks: 'Thanks, we\u2019ll reply by e-mail or here when you ' +
+                'come back'
     };
 
     var CSS =
@@ -91,14 +122,22 @@
     var host = document.createElement(TAG);
     var root = host.attachShadow({ mode: 'open' });
 
+    var READ_KEY = 'liveHelp.read';
+    var PROFILE_KEY = 'liveHelp.profile';
+    var endpoint = new URL('../', base);
+
     var state = {
         open: false,
         loading: false,
-        wantOpen: false,    /* open once loaded: the visitor clicked */
-        ready: false,       /* client.js, chat.js and chat.css loaded */
         chat: null,         /* what chat.js's factory returned */
-        factory: null
+        factory: null,
+        client: null,       /* client.js's, started when the page is idle */
+        session: null,      /* the last session message */
+        agents: null,       /* agents online, from presence */
+        unread: 0
     };
+    var loads = {};         /* asset name -> promise of its load */
+    var pageSent = false;
 
     function asset(name) {
         var url = new URL(name, base);
@@ -176,6 +215,7 @@
     root.appendChild(status);
 
     function setUnread(n) {
+        state.unread = n;
         badge.hidden = !n;
         badge.textContent = n ? String(n) : '';
         if (n) {
@@ -183,15 +223,125 @@
         }
     }
 
+    /* once per asset, whoever asks first; a failure may be tried again */
+    function load(name) {
+        var css = /\.css$/.test(name);
+        var node;
+
+        if (!loads[name]) {
+            node = withNonce(css ? el('link', { rel: 'stylesheet',
+                                                href: asset(name) })
+                                 : el('script', { src: asset(name) }));
+            loads[name] = new Promise(function (resolve, reject) {
+                node.addEventListener('load', resolve);
+                node.addEventListener('error', function () {
+                    node.remove();
+                    delete loads[name];
+                    reject(new Error(name));
+                });
+            });
+            (css ? root : document.head || document.documentElement)
+                .appendChild(node);
+        }
+        return loads[name];
+    }
+
+    /* page view (not on the endpoint's own pages), profile, unread */
+    function connect() {
+        return load('client.js').then(function () {
+            var C = window.LiveHelpClient;
+            var ws = new URL('ws', endpoint);
+            var client;
+
+            if (state.client) {
+                return;
+            }
+            ws.protocol = ws.protocol === 'https:' ? 'wss:' : 'ws:';
+            client = state.client = C.create({
+                role: 'visitor',
+                url: ws.href,
+                outboxKey: 'liveHelp.outbox',
+                tokenKey: 'liveHelp.token'
+            });
+
+            client.on('session', function (id, msg) {
+                state.session = msg;
+            });
+            client.on('presence', function (n) {
+                state.agents = n;
+            });
+            client.on('live', function () {
+                if (!pageSent
+                    && location.href.indexOf(endpoint.href) !== 0)
+                {
+                    pageSent = client.request({
+                        type: 'page',
+                        url: location.href,
+                        title: document.title,
+                        referrer: document.referrer,
+                        ua: navigator.userAgent
+                    });
+                }
+                sendProfile();
+            });
+            client.on('event', function (c, seq, ev) {
+                var read = C.load(READ_KEY, null);
+
+                if (ev.kind !== 'message' || ev.from !== 'agent') {
+                    return;
+                }
+                if (state.open) {
+                    markRead();
+
+                } else if (read === null || C.cmpSeq(seq, read) > 0) {
+                    setUnread(state.unread + 1);
+                    if (client.isLive()) {
+                        status.textContent = STRINGS.newMessage(
+                            C.displayName(ev.author) || STRINGS.agent);
+                    }
+                }
+            });
+            window.addEventListener('online', client.reconnectNow);
+            client.start();
+        });
+    }
+
+    /* a profile waits in storage until a socket takes it */
+    function sendProfile() {
+        var C = window.LiveHelpClient;
+        var p = C.load(PROFILE_KEY, null);
+
+        if (p && state.client.request(p)) {
+            C.save(PROFILE_KEY, null);
+        }
+    }
+
+    function markRead() {
+        var C = window.LiveHelpClient;
+        var c = state.client.conversation();
+        var read = C.load(READ_KEY, null);
+
+        setUnread(0);
+        if (c && c.lastSeq
+            && (read === null || C.cmpSeq(c.lastSeq, read) > 0))
+        {
+            C.save(READ_KEY, c.lastSeq);
+        }
+    }
+
     function start() {
         if (!state.chat) {
             state.chat = state.factory({
                 root: root,
-                endpoint: new URL('../', base).href,
                 title: title,
                 strings: STRINGS,
                 panelId: PANEL_ID,
-                setUnread: setUnread,
+                client: state.client,
+                known: state,
+                profile: function (p) {
+                    window.LiveHelpClient.save(PROFILE_KEY, p);
+                    sendProfile();
+                },
                 close: function () {
                     close(true);
                 }
@@ -205,7 +355,7 @@
         state.open = true;
         state.chat.show();
         launcher.setAttribute('aria-expanded', 'true');
-        setUnread(0);
+        markRead();
         state.chat.focus();
     }
 
@@ -223,78 +373,41 @@
         }
     }
 
-    function loaded(node) {
-        return new Promise(function (resolve, reject) {
-            node.addEventListener('load', resolve);
-            node.addEventListener('error', reject);
-        });
-    }
-
-    function loadChat(andOpen) {
-        var client = withNonce(el('script', { src: asset('client.js') }));
-        var js = withNonce(el('script', { src: asset('chat.js') }));
-        var css = withNonce(el('link', {
-            rel: 'stylesheet',
-            href: asset('chat.css')
-        }));
-        var done = Promise.all([loaded(client), loaded(js), loaded(css)]);
-
+    function loadChat() {
         state.loading = true;
-        state.wantOpen = andOpen;
-        if (andOpen) {
-            launcher.setAttribute('aria-busy', 'true');
-            status.textContent = STRINGS.loading;
-        }
+        launcher.setAttribute('aria-busy', 'true');
+        status.textContent = STRINGS.loading;
 
-        root.appendChild(css);
-        (document.head || document.documentElement).appendChild(client);
-        (document.head || document.documentElement).appendChild(js);
-
-        done.then(function () {
-            if (!state.factory || !window.LiveHelpClient) {
-                throw new Error('chat.js or client.js did not run');
-            }
-
-            state.ready = true;
-            status.textContent = '';
-            start();
-            if (state.wantOpen) {
+        Promise.all([connect(), load('chat.js'), load('chat.css')])
+            .then(function () {
+                if (!state.factory) {
+                    throw new Error('chat.js did not run');
+                }
+                status.textContent = '';
                 open();
-            }
 
-        }).catch(function () {
-            /* drop the failed elements so the next click tries again */
-            css.remove();
-            client.remove();
-            js.remove();
-            if (state.wantOpen) {
+            }).catch(function () {
                 status.textContent = STRINGS.loadError;
-            }
 
-        }).then(function () {
-            state.loading = false;
-            launcher.removeAttribute('aria-busy');
-        });
+            }).then(function () {
+                state.loading = false;
+                launcher.removeAttribute('aria-busy');
+            });
     }
 
     launcher.addEventListener('click', function () {
         if (state.loading) {
-            if (!state.wantOpen) {
-                state.wantOpen = true;
-                launcher.setAttribute('aria-busy', 'true');
-                status.textContent = STRINGS.loading;
-            }
             return;
         }
 
         if (state.open) {
             close(false);
 
-        } else if (state.ready) {
+        } else if (state.chat) {
             open();
 
         } else {
-            loadChat(true);
+            loadChat();
         }
     });
 
@@ -309,21 +422,23 @@
     window.__liveHelp = {
         defineChat: function (factory) {
             state.factory = state.factory || factory;
-        },
-        setUnread: setUnread
+        }
     };
 
     document.body.appendChild(host);
 
-    /* a conversation to resume: connect now, open when asked */
-    try {
-        if (localStorage.getItem('liveHelp.token')
-            || localStorage.getItem('liveHelp.outbox'))
-        {
-            loadChat(false);
-        }
+    /* every page: connect once the page has what it needs */
+    function idle() {
+        (window.requestIdleCallback || setTimeout)(function () {
+            connect().catch(function () {
+                /* tried again on the first click */
+            });
+        }, { timeout: 2000 });
+    }
 
-    } catch (e) {
-        /* storage disabled: chat starts on the first click */
+    if (document.readyState === 'complete') {
+        idle();
+    } else {
+        window.addEventListener('load', idle);
     }
 })();

@@ -19,6 +19,7 @@ const assert = require('node:assert/strict');
 const { describe, before, after, test } = require('node:test');
 
 const { startStack, AGENT, AGENT_PASSWORD } = require('./lib/stack');
+const { stayOnline } = require('./lib/agent');
 const { launchBrowser, withPage } = require('./lib/browser');
 
 const TITLE = 'Live Help';
@@ -38,6 +39,7 @@ const TEST_TIMEOUT_MS = 40000;
 
 let stack;
 let browser;
+let online;     /* an agent socket, open the whole time */
 let serial = 0;
 
 /* A tag no other test uses, so that conversations can be told apart. */
@@ -292,6 +294,9 @@ describe('agent page through redis pub/sub failures', () => {
     before(async () => {
         stack = await startStack();
         browser = await launchBrowser();
+        /* the widget offers chat, not its offline form, before the agent
+           page is open */
+        online = await stayOnline(stack.baseUrl, AGENT, AGENT_PASSWORD);
 
         /* every worker has its subscriber connection up */
         await eventually(async () => (await pubsubClients()).length
@@ -299,6 +304,9 @@ describe('agent page through redis pub/sub failures', () => {
     });
 
     after(async () => {
+        if (online) {
+            await online.stop();
+        }
         if (browser) {
             await browser.close();
         }

@@ -17,6 +17,9 @@ const { describe, before, after, test } = require('node:test');
 
 const { startStack, AGENT, AGENT_PASSWORD } = require('./lib/stack');
 const { launchBrowser, withPage, artifactPath } = require('./lib/browser');
+const { stayOnline } = require('./lib/agent');
+const { launcher, dialog, composer, openChat, visitorSays } =
+    require('./lib/widget');
 
 const TITLE = 'Live Help';
 const AGENT_NAME = 'Maria';
@@ -37,35 +40,13 @@ const STORE_BACK_MS = 25000;
 
 let stack;
 let browser;
+let online;     /* an agent socket: the widget offers chat, not a form */
 let serial = 0;
 
 /* A text no other test sends, so that conversations can be told apart. */
 function unique(text) {
     serial++;
     return `${text} #${serial}-${process.pid}`;
-}
-
-/* its name grows with the unread badge: "Live Help 2 unread messages" */
-function launcher(page) {
-    return page.getByRole('button', { name: new RegExp(`^${TITLE}`) });
-}
-
-function dialog(page) {
-    return page.getByRole('dialog', { name: TITLE });
-}
-
-function composer(page) {
-    return dialog(page).getByRole('textbox', { name: 'Message' });
-}
-
-async function openChat(page) {
-    await launcher(page).click();
-    await dialog(page).waitFor({ state: 'visible' });
-}
-
-async function visitorSays(page, text) {
-    await composer(page).fill(text);
-    await composer(page).press('Enter');
 }
 
 /*
@@ -211,9 +192,13 @@ describe('chat between visitor and agent', () => {
     before(async () => {
         stack = await startStack();
         browser = await launchBrowser();
+        online = await stayOnline(stack.baseUrl, AGENT, AGENT_PASSWORD);
     });
 
     after(async () => {
+        if (online) {
+            await online.stop();
+        }
         if (browser) {
             await browser.close();
         }
@@ -272,7 +257,7 @@ describe('chat between visitor and agent', () => {
                 assert.equal(await answer.locator('.avatar').textContent(),
                              'M');
                 await dialog(visitor).getByText(
-                    `You are talking to ${AGENT_NAME}`).waitFor();
+                    `You\u2019re talking to ${AGENT_NAME}`).waitFor();
 
                 assert.equal(await stored(question), 1);
                 assert.equal(await stored(reply), 1);

@@ -17,7 +17,9 @@ const { useStack } = require('./lib/suite');
 const { withPage } = require('./lib/browser');
 const P = require('./lib/panel');
 
-const t = useStack({ assign: 'manual' });
+/* an agent stays online: with nobody online the widget offers its offline
+   form, and shoppers here write before the panel opens */
+const t = useStack({ assign: 'manual', agentOnline: true });
 
 /*
  * In the shopper's page: a visitor socket that says hello (with the token

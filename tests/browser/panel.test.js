@@ -16,7 +16,10 @@ const { useStack } = require('./lib/suite');
 const { withPage } = require('./lib/browser');
 const P = require('./lib/panel');
 
-const t = useStack({ assign: 'manual', departments: 'sales support' });
+/* an agent stays online: with nobody online the widget offers its offline
+   form, and shoppers here write before the panel opens */
+const t = useStack({ assign: 'manual', departments: 'sales support',
+                     agentOnline: true });
 
 /* a shopper who wrote text, kept open while body runs */
 async function withShopper(name, text, body) {

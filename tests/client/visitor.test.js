@@ -364,3 +364,84 @@ test('unavailable_ends_once_a_reloaded_server_has_a_store', () => {
     assert.equal(h.client.isLive(), true);
     assert.equal(h.client.status(), '');
 });
+
+test('a_first_message_carries_department_and_offline_until_its_ack', () => {
+    const h = setup();
+
+    h.client.start();
+    connect(h);
+    h.frames();
+    h.client.send('Left while nobody was there', undefined,
+                  { department: 'sales', offline: true });
+    assert.deepEqual(h.frames(), [{
+        type: 'message', id: 'c1', cid: 'c1',
+        text: 'Left while nobody was there', department: 'sales',
+        offline: true,
+    }]);
+
+    /* unanswered: the resend after a reconnect says the same */
+    h.ws.drop();
+    h.clock.advance(250);
+    connect(h);
+    assert.deepEqual(h.frames(), [{
+        type: 'message', id: 'c1', cid: 'c1',
+        text: 'Left while nobody was there', department: 'sales',
+        offline: true,
+    }]);
+});
+
+test('a_visitor_close_waits_in_the_outbox_and_a_refused_one_leaves_it',
+     () => {
+    const h = setup();
+
+    h.client.start();
+    connect(h);
+    h.frames();
+    h.events();
+    h.client.act('close');
+    assert.deepEqual(h.frames(), [{ type: 'close', id: 'c1', cid: 'c1' }]);
+    assert.deepEqual(h.outboxCids(), ['c1']);
+    h.ws.say({ type: 'ack', cid: 'c1', conversation: 'v1', seq: seq(2) });
+    assert.deepEqual(h.outboxCids(), []);
+
+    /* closed meanwhile by the agent: refused, nothing left to resend */
+    h.client.act('close');
+    h.ws.say({ type: 'refused', cid: 'c2', conversation: 'v1',
+               code: 'closed' });
+    assert.deepEqual(h.outboxCids(), []);
+    assert.deepEqual(h.events('refused'), ['refused c2 closed']);
+});
+
+test('session_hands_the_page_departments_and_prechat_then_live_before_outbox',
+     () => {
+    const h = setup({ storage: {
+        outbox: JSON.stringify([{ cid: 'o1', text: 'Unsent' }]),
+    } });
+    const order = [];
+    let session = null;
+
+    h.client.on('session', (id, msg) => {
+        session = msg;
+    });
+    h.client.on('live', () => {
+        order.push('live');
+        /* a page view goes out first, the outbox after it */
+        assert.equal(h.client.request({ type: 'page', url: 'u' }), true);
+    });
+    h.client.start();
+    h.ws.welcome();
+    h.frames();
+    h.ws.say({ type: 'session', visitor: 'v1', token: 'T1',
+               conversation: 'v1', prechat: true, name: 'Visitor 3',
+               departments: [{ id: 'sales', name: 'Sales' }] });
+    assert.equal(h.client.request({ type: 'page', url: 'early' }), false,
+                 'nothing but hello before the catch-up is over');
+    h.ws.say({ type: 'live', conversation: 'v1' });
+    assert.deepEqual(session.departments, [{ id: 'sales', name: 'Sales' }]);
+    assert.equal(session.prechat, true);
+    assert.deepEqual(order, ['live']);
+    assert.deepEqual(h.frames(), [
+        { type: 'page', url: 'u' },
+        { type: 'message', id: 'o1', cid: 'o1', text: 'Unsent' },
+    ]);
+});

@@ -252,10 +252,12 @@ function queueConf({ assign, maxChats, grace, departments } = {}) {
 
 /*
  * noStore: no live_help_redis, as an operator who forgot it; login: the
- * module's own login instead of auth_basic
+ * module's own login instead of auth_basic; departments ("sales
+ * support=Customer_support"), assign ("manual"), prechat (true): the
+ * directives of those names.
  */
 function nginxConf(dir, port, redisPort, opts = {}) {
-    const { noStore = false, login = false } = opts;
+    const { noStore = false, login = false, prechat = false } = opts;
     const agents = login ? `live_help_agents_file ${dir}/login-agents;` : `
         location /live-help/agent/ {
             live_help_endpoint;
@@ -279,6 +281,7 @@ http {
     live_help_secret_file ${dir}/secret;
     ${login ? agents : ''}
     ${queueConf(opts)}
+    ${prechat ? 'live_help_prechat on;' : ''}
     server {
         listen 127.0.0.1:${port};
         root ${REPO}/demo/shop;
@@ -399,9 +402,12 @@ async function startNginx(dir, redisPort, opts) {
      * read the agents file on every request */
     fs.writeFileSync(path.join(dir, 'secret'), crypto.randomBytes(32),
                      { mode: 0o600 });
+    /* opts.agents: more logins, each with AGENT_PASSWORD */
     fs.writeFileSync(path.join(dir, 'agents'),
                      `${AGENT}:{PLAIN}${AGENT_PASSWORD}\n`
-                     + `${AGENT2}:{PLAIN}${AGENT2_PASSWORD}\n`,
+                     + `${AGENT2}:{PLAIN}${AGENT2_PASSWORD}\n`
+                     + (opts.agents || []).map((a) =>
+                         `${a}:{PLAIN}${AGENT_PASSWORD}\n`).join(''),
                      { mode: 0o644 });
     if (opts.login) {
         fs.writeFileSync(path.join(dir, 'login-agents'),

@@ -1,0 +1,120 @@
+'use strict';
+
+/*
+ * The widget's accessibility in each of its states, checked with axe-core
+ * inside the widget's shadow root, and by keyboard: Tab stays in the
+ * full-screen panel on a phone, Escape closes the innermost thing, and a
+ * new agent message is said in a live region. Real nginx (two workers,
+ * live_help_prechat on, departments), redis and Chromium.
+ */
+
+const assert = require('node:assert/strict');
+const { test } = require('node:test');
+
+const { useStack } = require('./lib/suite');
+const { withPage } = require('./lib/browser');
+const { connectAgent } = require('./lib/agent');
+const { AGENT, AGENT_PASSWORD } = require('./lib/stack');
+const w = require('./lib/widget');
+
+const t = useStack({ prechat: true, departments: 'sales support' });
+
+/* axe's violations in the widget, as "rule: target" lines */
+async function axe(page) {
+    if (!await page.evaluate(() => Boolean(window.axe))) {
+        await page.addScriptTag({ path: require.resolve('axe-core') });
+    }
+    return page.evaluate(async () => {
+        const res = await window.axe.run(
+            { include: [['live-help-widget']] },
+            { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
+
+        return res.violations.flatMap((v) => v.nodes.map(
+            (n) => `${v.id}: ${JSON.stringify(n.target)}`));
+    });
+}
+
+function focused(locator) {
+    return locator.evaluate((el) => el.getRootNode().activeElement === el);
+}
+
+test('every_state_of_the_widget_passes_axe_and_works_by_keyboard',
+     async () => {
+    await withPage(t.browser, 'a11y', { viewport: w.VIEWPORTS.phone },
+                   async (page) => {
+        const panel = w.dialog(page);
+
+        await page.goto(`${t.stack.baseUrl}/product.html`);
+        await w.launcher(page).waitFor();
+        assert.deepEqual(await axe(page), [], 'launcher');
+
+        /* nobody online: the offline form */
+        await w.openChat(page);
+        await panel.getByRole('form', { name: /Nobody is here/ }).waitFor();
+        assert.deepEqual(await axe(page), [], 'offline form');
+
+        /* an agent comes: the pre-chat form */
+        const agent = await connectAgent(t.stack.baseUrl, AGENT,
+                                         AGENT_PASSWORD);
+
+        try {
+            const prechat = panel.getByRole('form',
+                                            { name: /Tell us about you/ });
+
+            await prechat.waitFor();
+            assert.deepEqual(await axe(page), [], 'pre-chat form');
+            await prechat.getByRole('textbox', { name: 'Your question' })
+                .fill('Is the grinder loud?');
+            await prechat.getByRole('button', { name: 'Start chat' }).click();
+            await w.composer(page).waitFor();
+
+            const question = await agent.waitFor(
+                (m) => m.type === 'event' && m.event.kind === 'message',
+                'the question');
+
+            agent.send({ type: 'message', cid: 'a1',
+                         conversation: question.conversation,
+                         text: 'Not at all.' });
+            await w.waitForLogEnd(page, ['agent: Not at all.']);
+
+            /* said once, to screen readers, with who said it */
+            await page.locator('live-help-widget [aria-live=polite].sr-only')
+                .getByText('Maria: Not at all.').waitFor({ state: 'attached' });
+            assert.deepEqual(await axe(page), [], 'conversation');
+
+            /* phone: Tab from the last control comes back to the first */
+            const menu = panel.getByRole('button', { name: 'More options' });
+            const send = panel.getByRole('button', { name: 'Send' });
+
+            await send.focus();
+            await page.keyboard.press('Tab');
+            assert.ok(await focused(menu), 'Tab left the panel');
+            await page.keyboard.press('Shift+Tab');
+            assert.ok(await focused(send), 'Shift+Tab left the panel');
+
+            /* the menu and the confirm, each closed by Escape alone */
+            await menu.click();
+            assert.deepEqual(await axe(page), [], 'menu');
+            await page.keyboard.press('Escape');
+            assert.ok(await focused(menu));
+            assert.equal(await panel.isVisible(), true);
+            await menu.click();
+            await panel.getByRole('menuitem', { name: 'End chat' }).click();
+            const confirm = panel.getByRole('alertdialog');
+
+            await confirm.waitFor();
+            assert.deepEqual(await axe(page), [], 'confirm');
+            await page.keyboard.press('Escape');
+            await confirm.waitFor({ state: 'hidden' });
+            assert.equal(await panel.isVisible(), true);
+
+            /* and Escape then closes the panel */
+            await page.keyboard.press('Escape');
+            await panel.waitFor({ state: 'hidden' });
+            assert.ok(await focused(w.launcher(page)));
+
+        } finally {
+            await agent.close();
+        }
+    });
+});
