@@ -64,27 +64,17 @@ fail() { say "$*"; exit 1; }
 
 # ------------------------------------------------------------ prerequisites
 
-[ -f "$module" ] || make -C "$repo" >&2 || fail "cannot build the module"
-[ -f "$nchan_module" ] || fail "apt-get install libnginx-mod-nchan"
-command -v redis-server >/dev/null || fail "apt-get install redis-server"
-command -v redis-cli >/dev/null || fail "apt-get install redis-tools"
-make -s -C "$bench" wsload >&2 || fail "cannot build bench/wsload"
-wsload=$bench/wsload
+. "$bench/lib.sh"
 
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-ulimit -n "$nofile"
+[ -f "$nchan_module" ] || fail "apt-get install libnginx-mod-nchan"
+ws_prerequisites
 [ "$nofile" -gt $((PER_CLIENT + 100)) ] \
     || PER_CLIENT=$((nofile - 100))
 # an nginx worker holds at most nofile sockets: 50k needs several
-wlimit=$((nofile < 65536 ? nofile : 65536))
 large_workers=$(( (IDLE_LARGE * 5 / 4 + wlimit - 1) / wlimit ))
 [ "$large_workers" -ge 2 ] || large_workers=2
 
-dir=$(mktemp -d /tmp/ws-bench.XXXXXX)
-chmod 755 "$dir"
-results=$dir/results.txt
-: > "$results"
+make_dir ws-bench
 
 # stopped by pid at exit: our background jobs not yet reaped (clients,
 # redis-server) and the daemonized nginx master while it runs
@@ -97,50 +87,10 @@ cleanup() {
         kill "$p" 2>/dev/null || true
     done
     [ -n "$nginx_master" ] && kill -TERM "$nginx_master" 2>/dev/null || true
-    sleep 0.5
-    if [ "${KEEP:-0}" = 1 ]; then
-        say "kept $dir"
-    else
-        rm -rf "$dir"
-    fi
+    remove_dir
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
-}
-
-wait_for() {    # what, seconds, command...
-    local what=$1 secs=$2 i
-    shift 2
-    for i in $(seq $((secs * 20))); do
-        "$@" && return 0
-        sleep 0.05
-    done
-    fail "timed out waiting for $what"
-}
-
-cpu_ticks() {   # utime + stime of the given pids, in clock ticks
-    local f=() p
-    for p in "$@"; do
-        [ -r "/proc/$p/stat" ] && f+=("/proc/$p/stat")
-    done
-    awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }' "${f[@]}"
-}
-
-pss_kb() {      # proportional set size of the given pids, in kB
-    local f=() p
-    for p in "$@"; do
-        [ -r "/proc/$p/smaps_rollup" ] && f+=("/proc/$p/smaps_rollup")
-    done
-    awk '/^Pss:/ { s += $2 } END { print s + 0 }' "${f[@]}"
-}
-
-workers() { pgrep -P "$nginx_master" | sort -n | paste -sd' '; }
-
-nworkers_up() { [ "$(pgrep -P "$nginx_master" | wc -l)" -ge "$1" ]; }
 
 fds_below() {   # N PID...: the processes hold fewer than N descriptors
     local n=$1 p t=0
@@ -157,30 +107,11 @@ count_ready() { # N FILE...: N "ready" lines
     [ "$(cat "$@" 2>/dev/null | grep -c '^ready')" -eq "$n" ]
 }
 
-gone() { ! kill -0 "$1" 2>/dev/null; }
-
 redis_used() {
     redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'
 }
 
 record() { echo "$*" >> "$results"; }
-
-machine_busy() {    # busy ticks of the whole machine, every namespace
-    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
-}
-
-# other sessions may share this machine: wait (SECS at most) until it is
-# nearly idle (under 10 % of a core over 2 s); prints that percentage
-wait_machine_quiet() {
-    local i b0 b1 pct=100 hz
-    hz=$(getconf CLK_TCK)
-    for i in $(seq 1 $(( $1 / 2 + 1 ))); do
-        b0=$(machine_busy); sleep 2; b1=$(machine_busy)
-        pct=$(( (b1 - b0) * 100 / hz / 2 ))
-        [ "$pct" -lt 10 ] && break
-    done
-    echo "$pct"
-}
 
 # wait (60 s at most) until nginx + Redis use under 2 % of a core over a
 # second: a server may still be busy with sockets of the previous phase
@@ -245,47 +176,14 @@ start_nginx() {
         ws_path=/pubsub
     fi
 
-    cat > "$d/nginx.conf" << CONF
-$load
-worker_processes $nworkers;
-worker_rlimit_nofile $wlimit;
-pid $d/nginx.pid;
-error_log $d/error.log notice;
-events { worker_connections $wlimit; }
-http {
-    access_log off;
-    client_body_temp_path $d/tmp;
-    proxy_temp_path $d/tmp;
-    fastcgi_temp_path $d/tmp;
-    uwsgi_temp_path $d/tmp;
-    scgi_temp_path $d/tmp;
-    $http
-    server {
-        $listen
-        $loc
-    }
-}
-CONF
-
-    /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
-        || fail "nginx did not start ($d/error.log)"
-    wait_for "nginx pid" 10 test -s "$d/nginx.pid"
-    nginx_master=$(cat "$d/nginx.pid")
-    wait_for "$nworkers workers" 10 nworkers_up "$nworkers"
-    nginx_dir=$d
-    # Redis connections of the workers come up
-    sleep 1
+    nginx_start "$d" "$nworkers" "$load" "$http" "$listen
+        $loc"
 }
 
 stop_servers() {
     local bad lines shut
     lines=$(wc -l < "$nginx_dir/error.log")
-    kill -QUIT "$nginx_master"
-    wait_for "nginx to stop" 30 gone "$nginx_master"
-    nginx_master=
-    kill "$redis_pid"
-    wait "$redis_pid" 2>/dev/null || true
-    redis_pid=
+    stop_nginx_redis
     # error lines while serving, and while stopping (QUIT, Redis stopped)
     bad=$(head -n "$lines" "$nginx_dir/error.log" \
           | grep -cE '\[(alert|crit|emerg|error)\]' || true)

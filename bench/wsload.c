@@ -19,6 +19,29 @@
  *       own channel), print one "ready" line, then keep them open (answering
  *       pings) until SIGTERM/SIGINT, then print an "end" line.
  *
+ *       With --page each socket, once live, sends one "page" message (a
+ *       product page, a search referrer, a Chrome user agent), as the
+ *       widget does on every page.  --page-rate R sends R more page views
+ *       per second, round robin over the live sockets, for the rest of the
+ *       run (a shop's visitors browsing); --page-steps RATE:SECS,... does
+ *       the same in steps, each one started by a SIGUSR1, so that a script
+ *       can start them together with its agents and its CPU readings, and
+ *       prints one "pages" line per step.
+ *
+ *   wsload agents --count N --auth USER:PASS --path /live-help/agent/ws
+ *       open N agent sockets (hello, then wait for "conversations"), print
+ *       "ready", then run --steps:
+ *         go                    wait for a SIGUSR1
+ *         ask:visitors:N:GAPMS  N "visitors" requests, one at a time from
+ *                               the first agent, GAPMS ms apart: latency
+ *                               and answer size
+ *         ask:visitor:N:GAPMS   the same with "visitor", over the visitors
+ *                               of the last "visitors" answer
+ *         listen:SECS           wait for a SIGUSR1, then count the live
+ *                               "visitor" messages every agent gets during
+ *                               SECS s (+2 s to drain) and how late they
+ *                               come (now minus their "last", wall clock)
+ *
  *   wsload pairs --pairs P --steps open:RATE:SECS,closed:WINDOW:SECS ...
  *       open P sender/receiver pairs sharing one conversation (lh: the
  *       receiver says hello with the sender's token) or channel (nchan),
@@ -62,7 +85,7 @@
 enum { PROTO_LH, PROTO_NCHAN };
 enum { ST_IDLE, ST_CONNECTING, ST_HS, ST_WELCOME, ST_SESSION, ST_LIVE,
        ST_READY, ST_DEAD };
-enum { ROLE_IDLE, ROLE_SEND, ROLE_RECV };
+enum { ROLE_IDLE, ROLE_SEND, ROLE_RECV, ROLE_AGENT };
 
 typedef struct {
     int        fd;
@@ -78,6 +101,7 @@ typedef struct {
     char      *wbuf;
     uint32_t   wlen, wcap;
     int        want_out;
+    uint64_t   nrecv;                   /* agents: "visitor" messages */
 } conn_t;
 
 typedef struct {
@@ -102,6 +126,10 @@ static const char  *tag = "x";
 static char        *watch_opt;
 static int          setup_timeout = 120;
 static int          max_tries = 64;
+static int          page_on;
+static double       page_rate;
+static const char  *page_steps_opt;
+static char         auth_hdr[256];
 
 /* state */
 static int               epfd;
@@ -114,6 +142,7 @@ static int               next_src;
 static int64_t           t0;
 static char              payload[8192];
 static volatile sig_atomic_t  stop_flag;
+static volatile sig_atomic_t  go_flag;
 
 /* setup accounting */
 static int      next_start;             /* next conn index to start */
@@ -142,6 +171,15 @@ static int64_t  *lat;
 static size_t    nlat, lat_cap;
 static int64_t  *lag;
 static size_t    nlag, lag_cap;
+
+/* page views and agents */
+static uint64_t  c_pages;
+static uint64_t  c_visitor_msgs;
+static int64_t   ask_sent_at;           /* 0: no request in flight */
+static uint64_t  ask_bytes, ask_items;
+static long      ask_total;
+static char      ids[100][40];
+static int       nids;
 
 
 static int64_t
@@ -463,7 +501,8 @@ send_handshake(conn_t *c)
                   "Upgrade: websocket\r\n"
                   "Connection: Upgrade\r\n"
                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                  "Sec-WebSocket-Version: 13\r\n\r\n", host, port);
+                  "Sec-WebSocket-Version: 13\r\n%s\r\n", host, port,
+                  auth_hdr);
 
     c->state = ST_HS;
     (void) conn_write(c, req, n);
@@ -668,6 +707,98 @@ delivered(conn_t *c, const char *cid, size_t cl)
 }
 
 
+/* what the widget sends on every page; i varies the page */
+
+static void
+send_page(conn_t *c, uint64_t i)
+{
+    char  msg[512];
+    int   n;
+
+    n = snprintf(msg, sizeof(msg),
+                 "{\"type\":\"page\",\"url\":\"https://shop.example/p/%llu\","
+                 "\"title\":\"Product %llu\","
+                 "\"referrer\":\"https://search.example/?q=%llu\","
+                 "\"ua\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"
+                 " (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\"}",
+                 (unsigned long long) i, (unsigned long long) i,
+                 (unsigned long long) i);
+
+    if (ws_send(c, 1, msg, n) == 0) {
+        c_pages++;
+    }
+}
+
+
+static int64_t
+wall_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/*
+ * A live "visitor" message counts with its delay: its "last" is when the
+ * server stored the page (ms, wall clock, the same clock here).  An answer
+ * to our own request ends that request's wait.
+ */
+
+static void
+agent_text(conn_t *c, const char *m, size_t len, const char *t, size_t tl)
+{
+    const char  *p, *e, *v;
+    size_t       vl;
+    long         last;
+
+    if (ask_sent_at && c->id == 0
+        && (is_type(t, tl, "visitors") || is_type(t, tl, "visitor")))
+    {
+        push(&lat, &nlat, &lat_cap, now_ns() - ask_sent_at);
+        ask_sent_at = 0;
+        ask_bytes += len;
+
+        if (is_type(t, tl, "visitor")) {
+            /* pages of the visitor: one "at" each */
+            for (p = m, e = m + len;
+                 (p = memmem(p, e - p, "\"at\":", 5)) != NULL; p += 5)
+            {
+                ask_items++;
+            }
+            return;
+        }
+
+        ask_total = jint(m, len, "total");
+        nids = 0;
+
+        for (p = m, e = m + len; nids < 100; p = v + vl) {
+            v = jstr(p, e - p, "visitor", &vl);
+            if (v == NULL) {
+                break;
+            }
+            if (vl < sizeof(ids[0])) {
+                memcpy(ids[nids], v, vl);
+                ids[nids++][vl] = '\0';
+            }
+        }
+
+        ask_items += nids;
+        return;
+    }
+
+    if (is_type(t, tl, "visitor") && step_active) {
+        c_visitor_msgs++;
+        c->nrecv++;
+        last = jint(m, len, "last");
+        if (last > 0) {
+            push(&lag, &nlag, &lag_cap, (wall_ms() - last) * 1000000);
+        }
+    }
+}
+
+
 static void
 on_text(conn_t *c, const char *m, size_t len)
 {
@@ -708,7 +839,8 @@ on_text(conn_t *c, const char *m, size_t len)
             return;
         }
 
-        p = c->role == ROLE_IDLE ? NULL : &pairs[c->pair];
+        p = (c->role == ROLE_SEND || c->role == ROLE_RECV)
+            ? &pairs[c->pair] : NULL;
 
         if (c->role == ROLE_RECV && p->token) {
             n = snprintf(hello, sizeof(hello),
@@ -722,6 +854,14 @@ on_text(conn_t *c, const char *m, size_t len)
         return;
 
     case ST_SESSION:
+        /* an agent's session, then presence, then the list: ready */
+        if (c->role == ROLE_AGENT) {
+            if (is_type(t, tl, "conversations")) {
+                conn_ready(c);
+            }
+            return;
+        }
+
         if (!is_type(t, tl, "session")) {
             note_error("expected session: %.*s", m, len);
             return;
@@ -740,10 +880,18 @@ on_text(conn_t *c, const char *m, size_t len)
     case ST_LIVE:
         if (is_type(t, tl, "live")) {
             conn_ready(c);
+            if (page_on) {
+                send_page(c, c->id);
+            }
         }
         return;
 
     case ST_READY:
+        if (c->role == ROLE_AGENT) {
+            agent_text(c, m, len, t, tl);
+            return;
+        }
+
         if (is_type(t, tl, "event")) {
             if (c->role == ROLE_RECV) {
                 v = jstr(m, len, "cid", &vl);
@@ -1354,14 +1502,331 @@ run_step(const char *kind, double arg, double secs)
 }
 
 
+/* ------------------------------------------------- pages and agents */
+
+
+/* a step of a script's: it starts when the script says so (SIGUSR1) */
+
+static void
+wait_go(void)
+{
+    while (!go_flag && !stop_flag) {
+        poll_once(1000000000);
+    }
+
+    go_flag = 0;
+}
+
+
+/*
+ * RATE page views per second for SECS s (0: until stopped), each from the
+ * next live socket: every visitor browses, none twice in a row.
+ */
+
+static void
+run_pages(double rate, double secs)
+{
+    static uint64_t  seq;
+    static int       cursor;
+    int64_t          start, end, now, next_due, self0, wait;
+    uint64_t         k = 0, sent0 = c_pages;
+    conn_t          *c;
+    int              i;
+
+    nlag = 0;
+    self0 = self_cpu_us();
+    start = now_ns();
+    end = secs > 0 ? start + (int64_t) (secs * 1e9) : INT64_MAX;
+    next_due = start;
+
+    while ((now = now_ns()) < end && !stop_flag) {
+        while (next_due <= now && nready > 0) {
+            push(&lag, &nlag, &lag_cap, now - next_due);
+
+            for (i = 0; i < nconns; i++) {
+                c = &conns[cursor];
+                cursor = (cursor + 1) % nconns;
+                if (c->state == ST_READY) {
+                    send_page(c, nconns + seq++);
+                    break;
+                }
+            }
+
+            k++;
+            next_due = start + (int64_t) (k * 1e9 / rate);
+        }
+
+        wait = (next_due < end ? next_due : end) - now;
+        poll_once(wait > 0 ? wait : 0);
+    }
+
+    qsort(lag, nlag, sizeof(int64_t), cmp64);
+
+    printf("pages tag=%s rate=%g secs=%.2f sent=%llu ready=%d"
+           " send_lag_p99_ms=%.3f send_lag_max_ms=%.3f client_cpu_ms=%.0f\n",
+           tag, rate, (now_ns() - start) / 1e9,
+           (unsigned long long) (c_pages - sent0), nready,
+           pct(lag, nlag, 0.99), nlag ? lag[nlag - 1] / 1e6 : -1,
+           (self_cpu_us() - self0) / 1000.0);
+    fflush(stdout);
+}
+
+
+/*
+ * N requests, one at a time, from the first agent, GAP ms apart; the
+ * slowest ones are printed with their wall-clock time so that they can be
+ * put next to Redis's SLOWLOG.
+ */
+
+static void
+run_ask(const char *what, int n, int gap)
+{
+    char      msg[128];
+    int64_t   deadline, sent_wall, until;
+    int       i, len, answered = 0, nslow = 0;
+    int64_t   slow_ms[20], slow_ns[20];
+    conn_t   *c = &conns[0];
+
+    nlat = 0;
+    ask_bytes = ask_items = 0;
+
+    for (i = 0; i < n && !stop_flag && c->state == ST_READY; i++) {
+        if (strcmp(what, "visitor") == 0) {
+            if (nids == 0) {
+                fprintf(stderr, "wsload[%s]: ask:visitor needs a visitors"
+                        " answer first\n", tag);
+                break;
+            }
+            len = snprintf(msg, sizeof(msg),
+                           "{\"type\":\"visitor\",\"visitor\":\"%s\"}",
+                           ids[i % nids]);
+        } else {
+            len = snprintf(msg, sizeof(msg), "{\"type\":\"visitors\"}");
+        }
+
+        sent_wall = wall_ms();
+        ask_sent_at = now_ns();
+        if (ws_send(c, 1, msg, len) != 0) {
+            break;
+        }
+
+        deadline = ask_sent_at + 10000000000LL;
+        while (ask_sent_at && !stop_flag && now_ns() < deadline) {
+            poll_once(1000000);
+        }
+
+        if (ask_sent_at) {
+            ask_sent_at = 0;            /* no answer in 10 s */
+            continue;
+        }
+
+        answered++;
+
+        if (lat[nlat - 1] > 5000000 && nslow < 20) {
+            slow_ms[nslow] = sent_wall;
+            slow_ns[nslow++] = lat[nlat - 1];
+        }
+
+        until = now_ns() + (int64_t) gap * 1000000;
+        while (now_ns() < until && !stop_flag) {
+            poll_once(until - now_ns());
+        }
+    }
+
+    for (i = 0; i < nslow; i++) {
+        printf("slow tag=%s ask=%s wall_ms=%lld ms=%.3f\n", tag, what,
+               (long long) slow_ms[i], slow_ns[i] / 1e6);
+    }
+
+    {
+        size_t  over5 = 0, over20 = 0, j;
+
+        for (j = 0; j < nlat; j++) {
+            over5 += lat[j] > 5000000;
+            over20 += lat[j] > 20000000;
+        }
+
+        qsort(lat, nlat, sizeof(int64_t), cmp64);
+
+        printf("ask tag=%s ask=%s requests=%d answered=%d p50_ms=%.3f"
+               " p90_ms=%.3f p99_ms=%.3f max_ms=%.3f over_5ms=%zu"
+               " over_20ms=%zu bytes_avg=%.0f items_avg=%.1f total=%ld\n",
+               tag, what, n, answered, pct(lat, nlat, 0.5),
+               pct(lat, nlat, 0.9), pct(lat, nlat, 0.99),
+               nlat ? lat[nlat - 1] / 1e6 : -1, over5, over20,
+               answered ? (double) ask_bytes / answered : 0,
+               answered ? (double) ask_items / answered : 0, ask_total);
+        fflush(stdout);
+    }
+}
+
+
+/*
+ * The live "visitor" messages every agent gets in SECS s after SIGUSR1,
+ * and 2 s more for those still on their way: an agent that keeps up gets
+ * every page view, a few ms late.
+ */
+
+static void
+run_listen(double secs)
+{
+    int64_t   start, end, now, self0;
+    uint64_t  lo = UINT64_MAX, hi = 0, sum = 0;
+    int       i, agents = 0;
+
+    wait_go();
+
+    for (i = 0; i < nconns; i++) {
+        conns[i].nrecv = 0;
+    }
+
+    nlag = 0;
+    self0 = self_cpu_us();
+    step_active = 1;
+    start = now_ns();
+    end = start + (int64_t) ((secs + 2) * 1e9);
+
+    while ((now = now_ns()) < end && !stop_flag) {
+        poll_once(end - now);
+    }
+
+    step_active = 0;
+
+    for (i = 0; i < nconns; i++) {
+        if (conns[i].state != ST_READY) {
+            continue;
+        }
+        agents++;
+        sum += conns[i].nrecv;
+        lo = conns[i].nrecv < lo ? conns[i].nrecv : lo;
+        hi = conns[i].nrecv > hi ? conns[i].nrecv : hi;
+    }
+
+    qsort(lag, nlag, sizeof(int64_t), cmp64);
+
+    printf("listen tag=%s secs=%g agents=%d of=%d lost=%llu received=%llu"
+           " per_agent_min=%llu per_agent_max=%llu per_agent_per_s=%.1f"
+           " delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f"
+           " client_cpu_ms=%.0f\n",
+           tag, secs, agents, nconns,
+           (unsigned long long) (c_closed_by_server + c_io_errors),
+           (unsigned long long) sum,
+           (unsigned long long) (agents ? lo : 0), (unsigned long long) hi,
+           agents ? (double) sum / agents / secs : 0,
+           pct(lag, nlag, 0.5), pct(lag, nlag, 0.99),
+           nlag ? lag[nlag - 1] / 1e6 : -1,
+           (self_cpu_us() - self0) / 1000.0);
+    fflush(stdout);
+}
+
+
+static void
+run_agent_steps(const char *steps)
+{
+    char    *s, *tok, *save, what[16];
+    int      n, gap;
+    double   secs;
+
+    s = strdup(steps);
+
+    for (tok = strtok_r(s, ",", &save); tok && !stop_flag;
+         tok = strtok_r(NULL, ",", &save))
+    {
+        if (sscanf(tok, "ask:%15[a-z]:%d:%d", what, &n, &gap) == 3
+            && (strcmp(what, "visitors") == 0
+                || strcmp(what, "visitor") == 0))
+        {
+            run_ask(what, n, gap);
+
+        } else if (sscanf(tok, "listen:%lf", &secs) == 1 && secs > 0) {
+            run_listen(secs);
+
+        } else if (strcmp(tok, "go") == 0) {
+            wait_go();
+
+        } else {
+            fprintf(stderr, "wsload: bad agents step %s\n", tok);
+            exit(1);
+        }
+    }
+
+    free(s);
+}
+
+
+static void
+run_page_steps(const char *steps)
+{
+    char    *s, *tok, *save;
+    double   rate, secs;
+
+    s = strdup(steps);
+
+    for (tok = strtok_r(s, ",", &save); tok && !stop_flag;
+         tok = strtok_r(NULL, ",", &save))
+    {
+        if (sscanf(tok, "%lf:%lf", &rate, &secs) != 2
+            || rate <= 0 || secs <= 0)
+        {
+            fprintf(stderr, "wsload: bad page step %s\n", tok);
+            exit(1);
+        }
+
+        wait_go();
+        if (!stop_flag) {
+            run_pages(rate, secs);
+        }
+    }
+
+    free(s);
+}
+
+
 /* ---------------------------------------------------------------- main */
 
 
 static void
 on_signal(int sig)
 {
-    (void) sig;
+    if (sig == SIGUSR1) {
+        go_flag = 1;
+        return;
+    }
+
     stop_flag = 1;
+}
+
+
+/* "Authorization: Basic ..." for agents behind auth_basic */
+
+static void
+make_auth(const char *user_pass)
+{
+    static const char  b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char  *in = (const unsigned char *) user_pass;
+    size_t                len = strlen(user_pass), i;
+    char                 *p;
+    uint32_t              v;
+
+    if (len > 150) {
+        fprintf(stderr, "wsload: --auth is too long\n");
+        exit(1);
+    }
+
+    p = auth_hdr + sprintf(auth_hdr, "Authorization: Basic ");
+
+    for (i = 0; i < len; i += 3) {
+        v = in[i] << 16;
+        v |= i + 1 < len ? in[i + 1] << 8 : 0;
+        v |= i + 2 < len ? in[i + 2] : 0;
+        *p++ = b64[v >> 18];
+        *p++ = b64[(v >> 12) & 63];
+        *p++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+        *p++ = i + 2 < len ? b64[v & 63] : '=';
+    }
+
+    strcpy(p, "\r\n");
 }
 
 
@@ -1369,10 +1834,14 @@ static void
 usage(void)
 {
     fprintf(stderr,
-        "usage: wsload idle|pairs --port P [--proto lh|nchan] [--host H]\n"
-        "         [--path /live-help/ws] [--src IP,IP,...] [--conc 256]\n"
-        "         [--tag NAME] [--watch PID,PID,...] [--redis PID]\n"
-        "       idle:  --count N\n"
+        "usage: wsload idle|pairs|agents --port P [--proto lh|nchan]\n"
+        "         [--host H] [--path /live-help/ws] [--src IP,IP,...]\n"
+        "         [--conc 256] [--tag NAME] [--watch PID,PID,...]\n"
+        "         [--redis PID]\n"
+        "       idle:  --count N [--page] [--page-rate R]\n"
+        "              [--page-steps RATE:SECS,...]\n"
+        "       agents: --count N --auth USER:PASS\n"
+        "              [--steps go,ask:visitors|visitor:N:GAPMS,listen:SECS]\n"
         "       pairs: --pairs P [--cross] [--payload 100]\n"
         "              [--steps open:RATE:SECS,closed:WINDOW:SECS,...]\n");
     exit(1);
@@ -1384,7 +1853,7 @@ main(int argc, char **argv)
 {
     const char  *mode;
     char        *s, *tok, *save;
-    int          i, idle;
+    int          i, idle, agents;
 
     if (argc < 2) {
         usage();
@@ -1392,7 +1861,8 @@ main(int argc, char **argv)
 
     mode = argv[1];
     idle = strcmp(mode, "idle") == 0;
-    if (!idle && strcmp(mode, "pairs") != 0) {
+    agents = strcmp(mode, "agents") == 0;
+    if (!idle && !agents && strcmp(mode, "pairs") != 0) {
         usage();
     }
 
@@ -1402,6 +1872,11 @@ main(int argc, char **argv)
 
         if (strcmp(o, "--cross") == 0) {
             cross = 1;
+            continue;
+        }
+
+        if (strcmp(o, "--page") == 0) {
+            page_on = 1;
             continue;
         }
 
@@ -1439,6 +1914,12 @@ main(int argc, char **argv)
             redis_pid = atoi(v);
         } else if (strcmp(o, "--setup-timeout") == 0) {
             setup_timeout = atoi(v);
+        } else if (strcmp(o, "--page-rate") == 0) {
+            page_rate = atof(v);
+        } else if (strcmp(o, "--page-steps") == 0) {
+            page_steps_opt = v;
+        } else if (strcmp(o, "--auth") == 0) {
+            make_auth(v);
         } else {
             usage();
         }
@@ -1482,20 +1963,21 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    signal(SIGUSR1, on_signal);
 
     epfd = epoll_create1(0);
     if (epfd == -1) {
         die("epoll_create1");
     }
 
-    nconns = idle ? count : 2 * npairs;
+    nconns = (idle || agents) ? count : 2 * npairs;
     conns = calloc(nconns, sizeof(conn_t));
     prio = calloc(nconns + 1, sizeof(int));
     if (conns == NULL || prio == NULL) {
         die("calloc");
     }
 
-    if (!idle) {
+    if (!idle && !agents) {
         pairs = calloc(npairs, sizeof(pair_t));
         if (pairs == NULL) {
             die("calloc");
@@ -1506,8 +1988,9 @@ main(int argc, char **argv)
         conns[i].fd = -1;
         conns[i].id = i;
         conns[i].pair = -1;
+        conns[i].role = agents ? ROLE_AGENT : ROLE_IDLE;
 
-        if (!idle) {
+        if (!idle && !agents) {
             conns[i].pair = i / 2;
             conns[i].role = (i & 1) ? ROLE_RECV : ROLE_SEND;
             if (i & 1) {
@@ -1524,7 +2007,7 @@ main(int argc, char **argv)
     {
         int  ncross = 0, nsame = 0, nunknown = 0;
 
-        if (!idle) {
+        if (!idle && !agents) {
             for (i = 0; i < npairs; i++) {
                 if (pairs[i].s->state != ST_READY
                     || pairs[i].r->state != ST_READY)
@@ -1554,20 +2037,31 @@ main(int argc, char **argv)
         fflush(stdout);
     }
 
-    if (idle) {
+    if (idle || agents) {
         int64_t  self0 = self_cpu_us(), ts = now_ns();
+
+        if (agents) {
+            run_agent_steps(steps_opt);
+
+        } else if (page_rate > 0) {
+            run_pages(page_rate, 0);
+
+        } else if (page_steps_opt) {
+            run_page_steps(page_steps_opt);
+        }
 
         while (!stop_flag) {
             poll_once(1000000000);
         }
 
         printf("end tag=%s ready=%d closed_by_server=%llu io_errors=%llu"
-               " errors=%llu pings=%llu idle_client_cpu_ms=%.0f"
-               " idle_s=%.1f\n",
+               " errors=%llu pings=%llu pages=%llu visitor_msgs=%llu"
+               " idle_client_cpu_ms=%.0f idle_s=%.1f\n",
                tag, nready, (unsigned long long) c_closed_by_server,
                (unsigned long long) c_io_errors,
                (unsigned long long) c_errors_msg,
-               (unsigned long long) c_pings,
+               (unsigned long long) c_pings, (unsigned long long) c_pages,
+               (unsigned long long) c_visitor_msgs,
                (self_cpu_us() - self0) / 1000.0, (now_ns() - ts) / 1e9);
         return 0;
     }
