@@ -1127,42 +1127,31 @@ ngx_live_help_visitor_got(ngx_live_help_store_req_t *req, redisReply *reply)
 
 /*
  * The visitors with a socket on this worker are online for a while more
- * (until, in ms): one ZADD for all of them.  XX: one who left is not put
- * back.
+ * (until, in ms): a ZADD of at most max of them, from the *from-th on, so
+ * that a pass over thousands holds Redis a few milliseconds at a time.
+ * XX: one who left is not put back.  NGX_DONE: that was the last of them.
+ * (A visitor who goes meanwhile shifts the others: one may wait for the
+ * next pass, well within the lapse.)
  */
 
 ngx_int_t
-ngx_live_help_store_online(ngx_msec_t until)
+ngx_live_help_store_online(ngx_msec_t until, ngx_uint_t *from, ngx_uint_t max)
 {
     u_char                 score[NGX_INT64_LEN];
     size_t                *argl, len;
     ngx_int_t              rc;
-    ngx_uint_t             n, argc;
+    ngx_uint_t             i, argc;
     ngx_queue_t           *q;
     const char           **argv;
     ngx_live_help_conv_t  *conv;
 
-    n = 0;
-
-    for (q = ngx_queue_head(&ngx_live_help_all_convs);
-         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
-         q = ngx_queue_next(q))
-    {
-        conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
-        n += (conv->nfollowers != 0);
-    }
-
-    if (n == 0) {
-        return NGX_OK;
-    }
-
-    argv = ngx_alloc((3 + 2 * n) * (sizeof(char *) + sizeof(size_t)),
+    argv = ngx_alloc((3 + 2 * max) * (sizeof(char *) + sizeof(size_t)),
                      ngx_cycle->log);
     if (argv == NULL) {
         return NGX_ERROR;
     }
 
-    argl = (size_t *) &argv[3 + 2 * n];
+    argl = (size_t *) &argv[3 + 2 * max];
     len = ngx_sprintf(score, "%M", until) - score;
 
     argc = 0;
@@ -1173,13 +1162,16 @@ ngx_live_help_store_online(ngx_msec_t until)
     argv[argc] = "XX";
     argl[argc++] = 2;
 
+    i = 0;
+
     for (q = ngx_queue_head(&ngx_live_help_all_convs);
-         q != ngx_queue_sentinel(&ngx_live_help_all_convs);
+         q != ngx_queue_sentinel(&ngx_live_help_all_convs)
+         && argc < 3 + 2 * max;
          q = ngx_queue_next(q))
     {
         conv = ngx_queue_data(q, ngx_live_help_conv_t, all);
 
-        if (conv->nfollowers == 0) {
+        if (conv->nfollowers == 0 || i++ < *from) {
             continue;
         }
 
@@ -1189,11 +1181,22 @@ ngx_live_help_store_online(ngx_msec_t until)
         argl[argc++] = conv->sn.str.len;
     }
 
-    rc = ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, argc, argv,
-                                  argl);
+    *from += (argc - 3) / 2;
+    rc = NGX_OK;
+
+    if (argc > 3) {
+        rc = ngx_live_help_redis_argv(&ngx_live_help_cmd, NULL, NULL, argc,
+                                      argv, argl);
+    }
+
     ngx_free(argv);
 
-    return rc;
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return (q == ngx_queue_sentinel(&ngx_live_help_all_convs)) ? NGX_DONE
+                                                               : NGX_OK;
 }
 
 

@@ -173,8 +173,10 @@ ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
 /* conversations active last, newest first: ZREVRANGE ... WITHSCORES */
 ngx_int_t ngx_live_help_store_recent(ngx_live_help_store_req_t *req,
     ngx_uint_t count);
-/* the visitors followed on this worker stay online until "until" (ms) */
-ngx_int_t ngx_live_help_store_online(ngx_msec_t until);
+/* the visitors followed on this worker stay online until "until" (ms),
+ * max of them from the *from-th on; NGX_DONE when none are left */
+ngx_int_t ngx_live_help_store_online(ngx_msec_t until, ngx_uint_t *from,
+    ngx_uint_t max);
 /* an event that is said, not stored: to the followers of conv only */
 ngx_int_t ngx_live_help_store_say(ngx_str_t *conv, u_char *event,
     size_t len);

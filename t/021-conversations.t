@@ -269,6 +269,29 @@ subtest 'visitor_context_reaches_agents_live' => sub {
     $g->close;
 };
 
+subtest 'visitors_are_listed_the_last_active_first' => sub {
+    my ($g) = agent($a, 'maria');
+    my @v = map { [ visitor($_ % 2 ? $a : $b) ] } 1 .. 4;
+    my @ids = map { $_->[1]{visitor} } @v;
+    my $page = sub {
+        my ($i, $url) = @_;
+        $v[$i][0]->send_json({ type => 'page', url => $url });
+        my $m;
+        do { $m = next_of($g, 'visitor') }
+            until $m->{visitor}{visitor} eq $ids[$i]
+                  && $m->{visitor}{url} eq $url;
+    };
+    $page->($_, "https://shop.example/$_") for 0 .. 3;
+    $page->(1, 'https://shop.example/again');
+    $g->send_json({ type => 'visitors' });
+    my @listed = map { $_->{visitor} } @{ next_of($g, 'visitors')->{items} };
+    my %mine = map { $_ => 1 } @ids;
+    is_deeply([ grep { $mine{$_} } @listed ],
+        [ @ids[1, 3, 2, 0] ], 'by their last page, the newest first');
+    $_->[0]->close for @v;
+    $g->close;
+};
+
 subtest 'hostile_page_values_are_kept_as_data_and_cut' => sub {
     my ($g) = agent($a, 'maria');
     my ($v, $s) = visitor($b);

@@ -13,6 +13,8 @@
 --   lh:online        zset  visitors with a socket open, by the ms they
 --                          lapse (the workers push it forward every 30 s,
 --                          so those of a worker that died lapse)
+--   lh:seen          zset  the same visitors by the time (us) of their last
+--                          page: the order agents see them in
 --   lh:vn            the last visitor number given
 --   channel lh:visitors  "<t>" when a visitor's context changed
 --
@@ -105,6 +107,11 @@ if op == 'page' then
         end
     end
     redis.call('ZADD', 'lh:online', ARGV[5], t)
+    -- Redis's own clock in microseconds: two pages in one millisecond
+    -- keep their order
+    local tm = redis.call('TIME')
+    redis.call('ZADD', 'lh:seen', tonumber(tm[1]) * 1000000 + tonumber(tm[2]),
+               t)
     redis.call('LPUSH', r .. ':pages',
                cjson.encode({ url = ARGV[6], title = ARGV[7], at = now }))
     redis.call('LTRIM', r .. ':pages', 0, 19)
@@ -132,6 +139,7 @@ if op == 'left' then
     if redis.call('HINCRBY', r, 'socks', -1) <= 0 then
         redis.call('HSET', r, 'socks', 0)
         redis.call('ZREM', 'lh:online', t)
+        redis.call('ZREM', 'lh:seen', t)
         redis.call('PUBLISH', 'lh:visitors', t)
     end
     return redis.call('HGET', r, 'name')
@@ -139,15 +147,22 @@ end
 
 if op == 'list' then
     local items = {}
-    local ids = redis.call('ZREVRANGEBYSCORE', 'lh:online', '+inf',
-                           '(' .. now, 'LIMIT', 0, tonumber(ARGV[3]))
-    for _, t in ipairs(ids) do
+    -- those of a worker that died lapsed: out of both sets, a bounded
+    -- number each time
+    local gone = redis.call('ZRANGEBYSCORE', 'lh:online', '-inf', now,
+                            'LIMIT', 0, 1000)
+    for _, t in ipairs(gone) do
+        redis.call('ZREM', 'lh:online', t)
+        redis.call('ZREM', 'lh:seen', t)
+    end
+    -- the last active first
+    for _, t in ipairs(redis.call('ZREVRANGE', 'lh:seen', 0,
+                                  tonumber(ARGV[3]) - 1)) do
         local v = view(t, true)
         if v then
             items[#items + 1] = v
         end
     end
-    table.sort(items, function (a, b) return a.last > b.last end)
     return lists(cjson.encode({ type = 'visitors', items = items,
                                 total = redis.call('ZCOUNT', 'lh:online',
                                                    '(' .. now, '+inf') }))
