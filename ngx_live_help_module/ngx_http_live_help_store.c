@@ -2,8 +2,9 @@
 /*
  * The store and its fan-out.  Each conversation's events are a Redis
  * stream; a new one is stored, deduplicated and announced on the
- * conversation's channel by one script (lua/append.lua).  The announcement
- * carries the stored bytes, which go to every follower as they are.
+ * conversation's channel by one script (lua/conversation.lua).  The
+ * announcement carries the stored bytes, which go to every follower as
+ * they are.
  *
  * A follower catches up from the stream (XRANGE after the last id it got)
  * until no event arrived during the catch-up, and only then takes events
@@ -16,8 +17,6 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-
-#include <openssl/sha.h>
 
 #include "ngx_http_live_help_store.h"
 #include "ngx_http_live_help_presence.h"
@@ -59,11 +58,6 @@ static ngx_live_help_msg_t *ngx_live_help_event_msg(ngx_str_t *cid,
     u_char *seq, size_t seq_len, u_char *event, size_t event_len);
 static ngx_int_t ngx_live_help_seq_after(ngx_live_help_seq_t *a,
     ngx_live_help_seq_t *b);
-static ngx_int_t ngx_live_help_store_send(ngx_live_help_store_req_t *req);
-static void ngx_live_help_store_called(ngx_live_help_redis_t *rd,
-    redisReply *reply, void *data);
-static void ngx_live_help_store_reply(ngx_live_help_redis_t *rd,
-    redisReply *reply, void *data);
 static void ngx_live_help_store_told(ngx_uint_t agents, void *data);
 static void ngx_live_help_cmd_ready(ngx_live_help_redis_t *rd);
 static void ngx_live_help_cmd_lost(ngx_live_help_redis_t *rd);
@@ -79,20 +73,12 @@ static void ngx_live_help_visitor_got(ngx_live_help_store_req_t *req,
     redisReply *reply);
 
 
-extern ngx_str_t                        ngx_live_help_script_conversation;
-extern ngx_str_t                        ngx_live_help_script_list;
-extern ngx_str_t                        ngx_live_help_script_visitor;
-
 static ngx_http_live_help_main_conf_t  *ngx_live_help_conf;
 static ngx_live_help_store_handler_t   *ngx_live_help_handler;
 static ngx_live_help_redis_t            ngx_live_help_cmd;
 static ngx_live_help_redis_t            ngx_live_help_sub;
 static ngx_event_t                      ngx_live_help_retry_timer;
 static ngx_uint_t                       ngx_live_help_stored_up;
-static ngx_str_t                        ngx_live_help_scripts[
-                                            NGX_LIVE_HELP_NSCRIPTS];
-static char                             ngx_live_help_sha[
-                                            NGX_LIVE_HELP_NSCRIPTS][41];
 
 static ngx_rbtree_t                     ngx_live_help_convs;
 static ngx_rbtree_node_t                ngx_live_help_convs_sentinel;
@@ -108,9 +94,6 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_http_live_help_main_conf_t *lmcf,
     ngx_live_help_store_handler_t *handler)
 {
-    ngx_uint_t     i, k;
-    unsigned char  sha[SHA_DIGEST_LENGTH];
-
     ngx_rbtree_init(&ngx_live_help_convs, &ngx_live_help_convs_sentinel,
                     ngx_str_rbtree_insert_value);
     ngx_queue_init(&ngx_live_help_all_convs);
@@ -123,22 +106,8 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_live_help_conf = lmcf;
     ngx_live_help_handler = handler;
 
-    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_CONVERSATION] =
-        ngx_live_help_script_conversation;
-    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_LIST] =
-        ngx_live_help_script_list;
-    ngx_live_help_scripts[NGX_LIVE_HELP_SCRIPT_VISITOR] =
-        ngx_live_help_script_visitor;
-
-    for (k = 0; k < NGX_LIVE_HELP_NSCRIPTS; k++) {
-        SHA1(ngx_live_help_scripts[k].data, ngx_live_help_scripts[k].len,
-             sha);
-
-        for (i = 0; i < SHA_DIGEST_LENGTH; i++) {
-            ngx_sprintf((u_char *) &ngx_live_help_sha[k][2 * i], "%02xd",
-                        sha[i]);
-        }
-    }
+    /* the scripts are loaded on the command connection, for requests */
+    ngx_live_help_request_init(&ngx_live_help_cmd);
 
     ngx_live_help_presence_init(&ngx_live_help_cmd, ngx_live_help_store_told,
                                 cycle->log);
@@ -147,9 +116,7 @@ ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_live_help_retry_timer.log = cycle->log;
     ngx_live_help_retry_timer.cancelable = 1;
 
-    /* ready once the script is loaded and Redis takes writes */
-    ngx_live_help_cmd.scripts = ngx_live_help_scripts;
-    ngx_live_help_cmd.nscripts = NGX_LIVE_HELP_NSCRIPTS;
+    /* ready once the scripts are loaded and Redis takes writes */
     ngx_live_help_cmd.writes = 1;
 
     ngx_live_help_cmd.ready_handler = ngx_live_help_cmd_ready;
@@ -750,83 +717,6 @@ ngx_live_help_event_msg(ngx_str_t *cid, u_char *seq, size_t seq_len,
 }
 
 
-/* requests */
-
-
-ngx_live_help_store_req_t *
-ngx_live_help_store_req(ngx_queue_t *list, void *owner,
-    ngx_live_help_store_reply_pt handler, size_t size)
-{
-    ngx_live_help_store_req_t  *req;
-
-    req = ngx_calloc(offsetof(ngx_live_help_store_req_t, data) + size + 1,
-                     ngx_cycle->log);
-    if (req == NULL) {
-        return NULL;
-    }
-
-    req->handler = handler;
-    req->owner = owner;
-
-    if (list) {
-        ngx_queue_insert_tail(list, &req->link);
-
-    } else {
-        ngx_queue_init(&req->link);
-    }
-
-    return req;
-}
-
-
-void
-ngx_live_help_store_req_free(ngx_live_help_store_req_t *req)
-{
-    if (req->owner) {
-        ngx_queue_remove(&req->link);
-    }
-
-    if (req->args) {
-        ngx_free(req->args);
-    }
-
-    ngx_free(req);
-}
-
-
-/* the owner goes: answers still to come find nobody */
-
-void
-ngx_live_help_store_forget(ngx_queue_t *list)
-{
-    ngx_queue_t                *q;
-    ngx_live_help_store_req_t  *req;
-
-    while (!ngx_queue_empty(list)) {
-        q = ngx_queue_head(list);
-        ngx_queue_remove(q);
-        req = ngx_queue_data(q, ngx_live_help_store_req_t, link);
-        req->owner = NULL;
-    }
-}
-
-
-static void
-ngx_live_help_store_reply(ngx_live_help_redis_t *rd, redisReply *reply,
-    void *data)
-{
-    ngx_live_help_store_req_t  *req;
-
-    req = data;
-
-    if (req->owner && req->handler) {
-        req->handler(req, reply);
-    }
-
-    ngx_live_help_store_req_free(req);
-}
-
-
 /* commands */
 
 
@@ -874,126 +764,6 @@ ngx_live_help_store_act(ngx_live_help_store_req_t *req)
 }
 
 
-ngx_int_t
-ngx_live_help_store_call(ngx_live_help_store_req_t *req, ngx_uint_t script,
-    ngx_uint_t nargs, ngx_str_t *args)
-{
-    u_char      *p;
-    size_t       size;
-    ngx_uint_t   i;
-
-    if (nargs > NGX_LIVE_HELP_SCRIPT_ARGS) {
-        return NGX_ERROR;
-    }
-
-    size = nargs * sizeof(ngx_str_t);
-
-    for (i = 0; i < nargs; i++) {
-        size += args[i].len;
-    }
-
-    if (req->args) {
-        ngx_free(req->args);
-    }
-
-    req->args = ngx_alloc(size + 1, ngx_cycle->log);
-    if (req->args == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = (u_char *) &req->args[nargs];
-
-    for (i = 0; i < nargs; i++) {
-        req->args[i].data = p;
-        req->args[i].len = args[i].len;
-
-        if (args[i].len) {
-            p = ngx_cpymem(p, args[i].data, args[i].len);
-        }
-    }
-
-    req->nargs = nargs;
-    req->script = script;
-    req->eval = 0;
-
-    return ngx_live_help_store_send(req);
-}
-
-
-static ngx_int_t
-ngx_live_help_store_send(ngx_live_help_store_req_t *req)
-{
-    size_t       argl[3 + NGX_LIVE_HELP_SCRIPT_ARGS];
-    ngx_uint_t   i, argc;
-    const char  *argv[3 + NGX_LIVE_HELP_SCRIPT_ARGS];
-
-    argc = 0;
-
-    if (req->eval) {
-        argv[argc] = "EVAL";
-        argl[argc++] = 4;
-        argv[argc] = (char *) ngx_live_help_scripts[req->script].data;
-        argl[argc++] = ngx_live_help_scripts[req->script].len;
-
-    } else {
-        argv[argc] = "EVALSHA";
-        argl[argc++] = 7;
-        argv[argc] = ngx_live_help_sha[req->script];
-        argl[argc++] = 40;
-    }
-
-    /* no keys: the scripts make them (see their headers) */
-    argv[argc] = "0";
-    argl[argc++] = 1;
-
-    for (i = 0; i < req->nargs; i++) {
-        argv[argc] = (char *) req->args[i].data;
-        argl[argc++] = req->args[i].len;
-    }
-
-    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                    ngx_live_help_store_called, req,
-                                    argc, argv, argl);
-}
-
-
-static void
-ngx_live_help_store_called(ngx_live_help_redis_t *rd, redisReply *reply,
-    void *data)
-{
-    ngx_live_help_store_req_t  *req;
-
-    req = data;
-
-    if (reply && reply->type == REDIS_REPLY_ERROR && !req->eval
-        && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0)
-    {
-        /*
-         * The script cache was emptied (SCRIPT FLUSH, or another server
-         * behind the same address): the script itself goes.  The owner
-         * has nothing else of its own in Redis meanwhile, so its messages
-         * stay in order.
-         */
-        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
-                      "live_help: redis has no script cached (NOSCRIPT), "
-                      "sending it whole");
-
-        req->eval = 1;
-
-        if (ngx_live_help_store_send(req) == NGX_OK) {
-            return;
-        }
-    }
-
-    if (reply && reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "live_help: a script failed: %s", reply->str);
-    }
-
-    ngx_live_help_store_reply(rd, reply, req);
-}
-
-
 /* XRANGE of a conversation's log after "after", all of it after 0-0 */
 
 ngx_int_t
@@ -1029,7 +799,7 @@ ngx_live_help_store_range(ngx_live_help_store_req_t *req,
     argl[5] = ngx_sprintf(n, "%ui", count) - n;
 
     return ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                    ngx_live_help_store_reply, req, 6, argv,
+                                    ngx_live_help_request_reply, req, 6, argv,
                                     argl);
 }
 
@@ -1053,7 +823,7 @@ ngx_live_help_store_recent(ngx_live_help_store_req_t *req, ngx_uint_t count)
     argl[4] = 10;
 
     return ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                    ngx_live_help_store_reply, req, 5, argv,
+                                    ngx_live_help_request_reply, req, 5, argv,
                                     argl);
 }
 

@@ -18,10 +18,12 @@
 #include "ngx_http_live_help_module.h"
 #include "ngx_http_live_help_msg.h"
 #include "ngx_http_live_help_redis.h"
+#include "ngx_http_live_help_request.h"
 #include "ngx_live_help_token.h"
 
 
 #define NGX_LIVE_HELP_CHANNEL        "lh:c:"
+#define NGX_LIVE_HELP_VISITORS_CHANNEL  "lh:visitors"
 #define NGX_LIVE_HELP_HISTORY_COUNT  1000
 
 
@@ -33,7 +35,6 @@ typedef struct {
 
 typedef struct ngx_live_help_conv_s      ngx_live_help_conv_t;
 typedef struct ngx_live_help_follower_s  ngx_live_help_follower_t;
-typedef struct ngx_live_help_store_req_s ngx_live_help_store_req_t;
 
 
 /*
@@ -77,60 +78,6 @@ typedef struct {
 } ngx_live_help_store_handler_t;
 
 
-/*
- * A command for a session.  Its owner keeps it in a list of its own
- * (link) so that, when the owner goes, the answer still to come is
- * dropped: ngx_live_help_store_forget().  The store frees a request once
- * its handler has run; the handler forgets it first.
- */
-typedef void (*ngx_live_help_store_reply_pt)(ngx_live_help_store_req_t *req,
-    redisReply *reply);
-
-/*
- * A change of one visitor's log (lua/conversation.lua): a message, or who
- * answers it.  The strings are the owner's, in the request's data.
- */
-typedef struct {
-    const char                    *op;      /* "message", "claim", "close",
-                                               "transfer" */
-    ngx_str_t                      actor;   /* "visitor" or an agent id */
-    ngx_str_t                      name;    /* the actor's display name */
-    ngx_str_t                      arg;     /* message: the event;
-                                               transfer: the target */
-    ngx_str_t                      dept;    /* a visitor's new one's */
-    ngx_uint_t                     offline;
-} ngx_live_help_act_t;
-
-
-struct ngx_live_help_store_req_s {
-    ngx_queue_t                    link;    /* the owner's list */
-    ngx_queue_t                    queue;   /* free for the owner's use */
-    ngx_live_help_store_reply_pt   handler;
-    void                          *owner;   /* NULL once it went */
-    size_t                         size;
-    ngx_uint_t                     sent;    /* in Redis */
-    ngx_str_t                      conv;
-    ngx_str_t                      cid;
-    ngx_live_help_act_t            act;
-
-    /* a script's arguments, kept to send it whole after a NOSCRIPT */
-    ngx_uint_t                     script;
-    ngx_uint_t                     eval;    /* sent as EVAL, not EVALSHA */
-    ngx_uint_t                     nargs;
-    ngx_str_t                     *args;
-    u_char                         data[1];
-};
-
-
-#define NGX_LIVE_HELP_SCRIPT_CONVERSATION  0
-#define NGX_LIVE_HELP_SCRIPT_LIST          1
-#define NGX_LIVE_HELP_SCRIPT_VISITOR       2
-#define NGX_LIVE_HELP_NSCRIPTS             3
-
-#define NGX_LIVE_HELP_VISITORS_CHANNEL     "lh:visitors"
-#define NGX_LIVE_HELP_SCRIPT_ARGS          16
-
-
 ngx_int_t ngx_live_help_store_init_process(ngx_cycle_t *cycle,
     ngx_http_live_help_main_conf_t *lmcf,
     ngx_live_help_store_handler_t *handler);
@@ -147,12 +94,6 @@ ngx_str_t *ngx_live_help_store_followed(ngx_live_help_follower_t *f);
 void ngx_live_help_store_follow_all(ngx_live_help_follower_t *f);
 void ngx_live_help_store_leave(ngx_live_help_follower_t *f);
 
-/* requests; "size" bytes of data for the owner's strings; list may be
- * NULL for a request the owner keeps track of otherwise */
-ngx_live_help_store_req_t *ngx_live_help_store_req(ngx_queue_t *list,
-    void *owner, ngx_live_help_store_reply_pt handler, size_t size);
-void ngx_live_help_store_req_free(ngx_live_help_store_req_t *req);
-void ngx_live_help_store_forget(ngx_queue_t *list);
 
 /*
  * Does req->act to req->conv once per req->cid (lua/conversation.lua) and
@@ -161,12 +102,6 @@ void ngx_live_help_store_forget(ngx_queue_t *list);
  * NGX_ERROR: not sent.
  */
 ngx_int_t ngx_live_help_store_act(ngx_live_help_store_req_t *req);
-/*
- * Runs one of the scripts with these arguments (copied); the reply goes
- * to req's handler.  A NOSCRIPT answer sends the script whole.
- */
-ngx_int_t ngx_live_help_store_call(ngx_live_help_store_req_t *req,
-    ngx_uint_t script, ngx_uint_t nargs, ngx_str_t *args);
 /* XRANGE of req->conv after "after" (all if NULL), at most count */
 ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
     ngx_live_help_seq_t *after, ngx_uint_t count);

@@ -27,7 +27,7 @@ my %rank = (
     proto => 1,
     hours_conf => 1,
     redis => 2,
-    presence => 3, ws => 3,
+    presence => 3, ws => 3, request => 3,
     # who the agents are: a per-worker table with its own timer, like
     # presence; it needs only pure code, and the roles (6) and the login
     # (6) see it.  Not in sessions (5): it knows nothing of the protocol.
