@@ -99,6 +99,45 @@ describe('agent panel, chats given out', () => {
         });
     });
 
+    test('the_tab_title_counts_what_needs_this_agent', async () => {
+        const first = P.unique('First question');
+        const second = P.unique('And one more thing');
+
+        await withPage(t.browser, 'title-maria', P.agentContext('maria'),
+                       async (maria) => {
+            await P.openPanel(maria, t.stack.baseUrl);
+            await P.showTab(maria, 'Closed');
+            await P.until(async () => await maria.title() === 'Live Help',
+                          'nothing needs Maria yet');
+            const c = await t.browser.newContext();
+
+            try {
+                const shopper = await c.newPage();
+
+                /* Maria is the only agent: the chat is hers, unread */
+                await P.shopperOpens(shopper, t.stack.baseUrl);
+                await P.shopperSays(shopper, first);
+                await P.waitForWidgetText(shopper, first);
+                await P.until(async () => /^\(1\) /.test(await maria.title()),
+                              'one unread in her chat');
+                await P.shopperSays(shopper, second);
+                await P.until(async () => /^\(2\) /.test(await maria.title()),
+                              'two unread in her chat');
+
+                /* read: the count goes */
+                await P.showTab(maria, 'Mine');
+                await P.row(maria, second).click();
+                await maria.locator('#log .msg .text', { hasText: second })
+                    .waitFor();
+                await P.until(async () => await maria.title() === 'Live Help',
+                              'read, nothing left');
+            } finally {
+                await c.close();
+            }
+            await closeAll(maria);
+        });
+    });
+
     test('owner_gone_past_the_grace_loses_the_chat_to_the_other_agent',
          async () => {
         const text = P.unique('Is anyone still there?');
