@@ -48,6 +48,8 @@ static char *ngx_http_live_help_max_chats(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_live_help_retention(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_live_help_max_chats_post =
@@ -187,6 +189,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       offsetof(ngx_http_live_help_main_conf_t, secret_file),
       NULL },
 
+    { ngx_string("live_help_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_retention,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, retention),
+      NULL },
+
     { ngx_string("live_help_assign"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_live_help_assign,
@@ -285,6 +294,7 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
     lmcf->redis_db = NGX_CONF_UNSET;
     lmcf->assign = NGX_CONF_UNSET;
     lmcf->agent_grace = NGX_CONF_UNSET_MSEC;
+    lmcf->retention = NGX_CONF_UNSET;
     lmcf->agent_session = NGX_CONF_UNSET;
 
     return lmcf;
@@ -328,6 +338,7 @@ ngx_http_live_help_read_secret(ngx_conf_t *cf,
 
     ngx_conf_init_value(lmcf->assign, 1);
     ngx_conf_init_msec_value(lmcf->agent_grace, 30000);
+    ngx_conf_init_value(lmcf->retention, 90 * 86400);
 
     static u_char    random[32];
     static ngx_uint_t  made;
@@ -952,6 +963,42 @@ ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"live_help_assign\" must be \"auto\" or "
                            "\"manual\", not \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* live_help_retention 90d | off */
+
+static char *
+ngx_http_live_help_retention(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_live_help_main_conf_t *lmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lmcf->retention != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        lmcf->retention = 0;
+        return NGX_CONF_OK;
+    }
+
+    lmcf->retention = ngx_parse_time(&value[1], 1);
+
+    if (lmcf->retention == (time_t) NGX_ERROR
+        || lmcf->retention < 3600 || lmcf->retention > 10 * 365 * 86400)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"live_help_retention\" must be \"off\" or a "
+                           "time from 1h to 10y (3650d), not \"%V\"",
+                           &value[1]);
         return NGX_CONF_ERROR;
     }
 

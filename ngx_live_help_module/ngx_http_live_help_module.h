@@ -39,6 +39,8 @@ typedef struct {
     ngx_flag_t          told_no_redis;
     ngx_flag_t          assign;    /* give waiting chats to agents */
     ngx_msec_t          agent_grace;
+    time_t              retention;  /* s a log is kept after its last
+                                       event; 0: for ever */
 
     /* the module's own agent login */
     ngx_str_t           agents_file;

@@ -123,7 +123,8 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
 {
     u_char                *p, *last, now[NGX_INT64_LEN];
     u_char                 max[NGX_INT_T_LEN], depts[1024];
-    ngx_str_t              args[8];
+    u_char                 keep[NGX_TIME_T_LEN];
+    ngx_str_t              args[9];
     ngx_uint_t             i;
     ngx_live_help_dept_t  *d;
 
@@ -166,7 +167,11 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
         ngx_str_set(&args[7], "0");
     }
 
-    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 8,
+    args[8].data = keep;
+    args[8].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
+                  - keep;
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 9,
                                     args);
 }
 
@@ -198,8 +203,8 @@ static void
 ngx_live_help_queue_sweep(ngx_event_t *ev)
 {
     u_char                      now[NGX_INT64_LEN], grace[NGX_INT_T_LEN];
-    u_char                      old[NGX_INT64_LEN];
-    ngx_str_t                   args[4];
+    u_char                      old[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
+    ngx_str_t                   args[5];
     ngx_msec_t                  ms;
     ngx_live_help_store_req_t  *req;
 
@@ -216,6 +221,11 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
     args[1].data = now;
     ms = ngx_live_help_queue_now(now, &args[1].len);
 
+    /* how long logs are kept: migrate and sweep both say it fifth */
+    args[4].data = keep;
+    args[4].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
+                  - keep;
+
     if (!ngx_live_help_queue_migrated_all) {
         req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
                                       ngx_live_help_queue_migrated, 0);
@@ -230,7 +240,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
                       - old;
 
         if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                     4, args)
+                                     5, args)
             != NGX_OK)
         {
             ngx_live_help_store_req_free(req);
@@ -260,7 +270,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
         ngx_str_set(&args[3], "0");
     }
 
-    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 4,
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 5,
                                  args)
         != NGX_OK)
     {

@@ -723,8 +723,8 @@ ngx_live_help_event_msg(ngx_str_t *cid, u_char *seq, size_t seq_len,
 ngx_int_t
 ngx_live_help_store_act(ngx_live_help_store_req_t *req)
 {
-    u_char               now[NGX_INT64_LEN];
-    ngx_str_t            args[11];
+    u_char               now[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
+    ngx_str_t            args[12];
     ngx_time_t          *tp;
     ngx_live_help_act_t *act;
 
@@ -759,8 +759,12 @@ ngx_live_help_store_act(ngx_live_help_store_req_t *req)
         ngx_str_set(&args[10], "0");
     }
 
+    args[11].data = keep;
+    args[11].len = ngx_sprintf(keep, "%T", ngx_live_help_conf->retention)
+                   - keep;
+
     return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                    11, args);
+                                    12, args);
 }
 
 

@@ -171,6 +171,20 @@ rejected('agent_grace_over_a_day_is_rejected',
     'live_help_agent_grace',
     http => "live_help_redis 127.0.0.1:6379;\n    live_help_agent_grace 2d;");
 
+subtest 'retention_forms_pass' => sub {
+    for my $v ('90d', '1h', 'off', '3650d') {
+        my ($rc, $out) = nginx_t(http => "live_help_redis 127.0.0.1:6379;"
+                                        . "\n    live_help_retention $v;");
+        is($rc, 0, "live_help_retention $v") or diag $out;
+    }
+};
+
+rejected('retention_under_an_hour_is_rejected', 'live_help_retention',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_retention 10m;");
+
+rejected('retention_not_a_time_is_rejected', 'live_help_retention',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_retention long;");
+
 rejected('assign_in_a_server_is_rejected',
     'live_help_assign', server => 'live_help_assign auto;');
 subtest 'live_help_hours_forms_pass' => sub {

@@ -184,6 +184,9 @@ subtest 'a_reply_to_a_chat_of_another_agent_is_refused' => sub {
     $m->send_json({ type => 'message', cid => 'm1', conversation => $conv,
                     text => 'Maria here' });
     is(next_of($m, 'ack')->{conversation}, $conv, 'a reply claims it');
+    my $ttl = $redis->command('TTL', "lh:c:$conv:log");
+    ok($ttl > 90 * 86400 - 60 && $ttl <= 90 * 86400,
+        "the log expires 90 days after its last event ($ttl s)");
     $j->send_json({ type => 'message', cid => 'j1', conversation => $conv,
                     text => 'Jonas here' });
     my $r = next_of($j, 'refused');

@@ -374,6 +374,32 @@ subtest 'logs_of_protocol_1_are_migrated' => sub {
     is(state_of('old2')->{n}, 2, 'writing again opens conversation 2');
 };
 
+subtest 'logs_expire_after_the_retention_and_leave_the_indexes' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 3);
+    script('conversation', 'message', $NOW, 'vk', 'c1', 604800, 'visitor',
+           '', '{"kind":"message"}', '', '1', '0', 3600);
+    for my $k ('lh:c:vk:log', 'lh:c:vk:state', 'lh:v:vk') {
+        my $ttl = $redis->command('TTL', $k);
+        ok($ttl > 3500 && $ttl <= 3600, "$k expires with the log ($ttl s)");
+    }
+    script('conversation', 'message', $NOW, 'vf', 'c1', 604800, 'visitor',
+           '', '{"kind":"message"}', '', '1', '0', 0);
+    is($redis->command('TTL', 'lh:c:vf:log'), -1, 'retention off: kept');
+
+    # an hour and more later: Redis expired vk's keys (as it would)
+    $redis->command('DEL', 'lh:c:vk:log', 'lh:c:vk:state');
+    script('conversation', 'sweep', $NOW + 3601_000, 30_000, '1', 3600);
+    is($redis->command('ZSCORE', 'lh:convs', 'vk'), undef,
+        'the expired log left the index of logs');
+    is($redis->command('ZSCORE', 'lh:open', 'vk'), undef,
+        'and the open ones');
+    is($redis->command('SISMEMBER', 'lh:mine:aM', 'vk'), 0,
+        'and no longer counts as one of Maria\'s chats');
+    is($redis->command('SISMEMBER', 'lh:mine:aM', 'vf'), 1,
+        'the log kept for ever stays hers');
+};
+
 subtest 'the_list_has_the_queue_open_mine_closed_and_agents' => sub {
     fresh();
     agent_here('aM', 'Maria', max => 1);

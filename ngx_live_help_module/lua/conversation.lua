@@ -41,14 +41,19 @@
 --   ARGV[9]  message from a visitor: the department of a new conversation
 --   ARGV[10] "1": give waiting conversations to agents automatically
 --   ARGV[11] message from a visitor: "1" if left while nobody answers
+--   ARGV[12] seconds a log is kept after its last event (its state, and
+--            the visitor's record, as long)
 -- agent (an agent said hello or changed status):
 --   ARGV[3]  agent id  ARGV[4] name  ARGV[5] online | away
 --   ARGV[6]  departments ("" for all)  ARGV[7] max chats  ARGV[8] assign
+--   ARGV[9]  seconds logs are kept
 -- sweep (every few seconds, by every worker):
 --   ARGV[3]  ms an owner may be offline before their chats go back to the
 --            queue  ARGV[4] assign
+--   ARGV[5]  seconds logs are kept: older entries leave the indexes
 -- migrate (logs of protocol 1, which had no state):
 --   ARGV[3]  how many at most  ARGV[4] ms: older ones count as closed
+--   ARGV[5]  seconds logs are kept after their last event
 --
 -- Returns: message, claim, close, transfer: the id of the event stored
 -- (a string; a cid seen before returns the id it got then, and nothing
@@ -65,12 +70,25 @@ local function key(t, what)
     return 'lh:c:' .. t .. (what and (':' .. what) or '')
 end
 
--- appends an event (a table, or JSON as it is) and announces it
+-- what is kept of a log, in seconds after its last event (0: for ever,
+-- as the protocol 1 scripts did)
+local keep = tonumber((op == 'sweep' or op == 'migrate') and ARGV[5]
+                      or op == 'agent' and ARGV[9] or ARGV[12]) or 0
+
+-- appends an event (a table, or JSON as it is) and announces it; the log,
+-- its state and the visitor's record then expire together
 local function add(t, e)
     local json = type(e) == 'string' and e or cjson.encode(e)
     local id = redis.call('XADD', key(t, 'log'), '*', 'e', json)
     redis.call('PUBLISH', key(t), id .. ' ' .. json)
     redis.call('ZADD', 'lh:convs', now, t)
+    if keep > 0 then
+        redis.call('EXPIRE', key(t, 'log'), keep)
+        redis.call('EXPIRE', key(t, 'state'), keep)
+        if redis.call('TTL', 'lh:v:' .. t) < keep then
+            redis.call('EXPIRE', 'lh:v:' .. t, keep)
+        end
+    end
     return id
 end
 
@@ -97,6 +115,11 @@ local function migrate_one(t, old)
         redis.call('ZADD', 'lh:queue', active, t)
     else
         redis.call('ZADD', 'lh:closed', active, t)
+    end
+    if keep > 0 then
+        local left = math.max(1, keep - math.floor((now - active) / 1000))
+        redis.call('EXPIRE', key(t, 'log'), left)
+        redis.call('EXPIRE', key(t, 'state'), left)
     end
 end
 
@@ -256,6 +279,25 @@ if op == 'sweep' then
                 redis.call('DEL', 'lh:mine:' .. id)
                 redis.call('SREM', 'lh:owners', id)
                 redis.call('HDEL', ag, 'gone')
+            end
+        end
+    end
+    -- logs expired: out of the indexes (the queue and the open ones are
+    -- tidied as they are read)
+    if keep > 0 then
+        local old = now - keep * 1000
+        redis.call('ZREMRANGEBYSCORE', 'lh:convs', '-inf', old)
+        redis.call('ZREMRANGEBYSCORE', 'lh:closed', '-inf', old)
+        redis.call('ZREMRANGEBYSCORE', 'lh:open', '-inf', old)
+        -- an open conversation that expired no longer counts as a chat
+        for _, id in ipairs(redis.call('SMEMBERS', 'lh:owners')) do
+            for _, t in ipairs(redis.call('SMEMBERS', 'lh:mine:' .. id)) do
+                if redis.call('EXISTS', key(t, 'state')) == 0 then
+                    redis.call('SREM', 'lh:mine:' .. id, t)
+                end
+            end
+            if redis.call('SCARD', 'lh:mine:' .. id) == 0 then
+                redis.call('SREM', 'lh:owners', id)
             end
         end
     end
