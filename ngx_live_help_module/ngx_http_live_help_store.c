@@ -808,30 +808,6 @@ ngx_live_help_store_range(ngx_live_help_store_req_t *req,
 }
 
 
-ngx_int_t
-ngx_live_help_store_recent(ngx_live_help_store_req_t *req, ngx_uint_t count)
-{
-    u_char       n[NGX_INT_T_LEN];
-    size_t       argl[5];
-    const char  *argv[5];
-
-    argv[0] = "ZREVRANGE";
-    argl[0] = 9;
-    argv[1] = "lh:convs";
-    argl[1] = 8;
-    argv[2] = "0";
-    argl[2] = 1;
-    argv[3] = (char *) n;
-    argl[3] = ngx_sprintf(n, "%ui", count - 1) - n;
-    argv[4] = "WITHSCORES";
-    argl[4] = 10;
-
-    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
-                                    ngx_live_help_request_reply, req, 5, argv,
-                                    argl);
-}
-
-
 /*
  * A visitor opened a page, said who they are or left: the agents of this
  * worker get what agents see of them (lua/visitor.lua "get"), as it is.

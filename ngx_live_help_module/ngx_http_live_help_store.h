@@ -105,9 +105,6 @@ ngx_int_t ngx_live_help_store_act(ngx_live_help_store_req_t *req);
 /* XRANGE of req->conv after "after" (all if NULL), at most count */
 ngx_int_t ngx_live_help_store_range(ngx_live_help_store_req_t *req,
     ngx_live_help_seq_t *after, ngx_uint_t count);
-/* conversations active last, newest first: ZREVRANGE ... WITHSCORES */
-ngx_int_t ngx_live_help_store_recent(ngx_live_help_store_req_t *req,
-    ngx_uint_t count);
 /* the visitors followed on this worker stay online until "until" (ms),
  * max of them from the *from-th on; NGX_DONE when none are left */
 ngx_int_t ngx_live_help_store_online(ngx_msec_t until, ngx_uint_t *from,
