@@ -46,6 +46,8 @@ static void ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w);
 static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
+static ngx_int_t ngx_live_help_agent_limit(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m, ngx_int_t *rc);
 static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
 static ngx_int_t ngx_live_help_agent_dept(ngx_live_help_agent_t *a,
@@ -158,6 +160,11 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         return rc == NGX_DONE ? NGX_OK : rc;
     }
 
+    if (ngx_live_help_agent_limit(s, &m, &rc) != NGX_OK) {
+        ngx_live_help_proto_free(&m);
+        return rc;
+    }
+
     switch (m.type) {
 
     case NGX_LIVE_HELP_MSG_HELLO:
@@ -242,6 +249,49 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
     ngx_live_help_proto_free(&m);
 
     return rc;
+}
+
+
+/*
+ * Asks that cost Redis a script, and typing, which every agent and the
+ * visitor get, are limited; a panel asks a few when it opens a chat.
+ * NGX_DECLINED: answered (*rc), or dropped.
+ */
+
+static ngx_int_t
+ngx_live_help_agent_limit(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m, ngx_int_t *rc)
+{
+    ngx_msec_t  wait;
+
+    *rc = NGX_OK;
+
+    switch (m->type) {
+
+    case NGX_LIVE_HELP_MSG_AWAY:
+    case NGX_LIVE_HELP_MSG_SERVE:
+    case NGX_LIVE_HELP_MSG_HISTORY:
+    case NGX_LIVE_HELP_MSG_LIST:
+    case NGX_LIVE_HELP_MSG_AGENTS:
+    case NGX_LIVE_HELP_MSG_VISITORS:
+    case NGX_LIVE_HELP_MSG_VISITOR:
+        wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_REQUEST);
+
+        if (wait) {
+            *rc = ngx_live_help_session_too_fast(s, wait, m->id);
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+
+    case NGX_LIVE_HELP_MSG_TYPING:
+        /* the next one says it again */
+        return ngx_live_help_session_typing(s, m->on)
+               ? NGX_OK : NGX_DECLINED;
+
+    default:
+        return NGX_OK;
+    }
 }
 
 

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_module.h"
+#include "ngx_http_live_help_limit.h"
 #include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
@@ -50,6 +51,8 @@ static char *ngx_http_live_help_assign(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_live_help_retention(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_live_help_limit_sockets(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_live_help_max_chats_post =
@@ -80,6 +83,11 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_send_limit_bounds = {
 };
 
 static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
+    ngx_http_live_help_bounds, 1000, 3600 * 1000,
+    "must be from 1s to 1h"
+};
+
+static ngx_http_live_help_bounds_t  ngx_http_live_help_send_timeout_bounds = {
     ngx_http_live_help_bounds, 1000, 3600 * 1000,
     "must be from 1s to 1h"
 };
@@ -146,6 +154,48 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, ping_interval),
       &ngx_http_live_help_ping_bounds },
+
+    { ngx_string("live_help_limit_messages"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_live_help_limit_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, limit_messages),
+      NULL },
+
+    { ngx_string("live_help_limit_pages"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_live_help_limit_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, limit_pages),
+      NULL },
+
+    { ngx_string("live_help_limit_requests"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_limit_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, limit_requests),
+      NULL },
+
+    { ngx_string("live_help_limit_conversations"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_limit_rate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, limit_conversations),
+      NULL },
+
+    { ngx_string("live_help_limit_sockets"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_limit_sockets,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, limit_sockets),
+      NULL },
+
+    { ngx_string("live_help_send_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, send_timeout),
+      &ngx_http_live_help_send_timeout_bounds },
 
     { ngx_string("live_help_hours"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
@@ -464,6 +514,14 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->origins = NGX_CONF_UNSET_PTR;
     llcf->max_message = NGX_CONF_UNSET_SIZE;
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
+    llcf->limit_messages[0].burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_messages[1].burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_pages[0].burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_pages[1].burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_requests.burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_conversations.burst = NGX_CONF_UNSET_UINT;
+    llcf->limit_sockets = NGX_CONF_UNSET_UINT;
+    llcf->send_timeout = NGX_CONF_UNSET_MSEC;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
     llcf->agent_user = NGX_CONF_UNSET_PTR;
     llcf->max_chats = NGX_CONF_UNSET_UINT;
@@ -490,7 +548,34 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message, prev->max_message,
                               64 * 1024);
     ngx_conf_merge_size_value(conf->send_limit, prev->send_limit,
-                              1024 * 1024);
+                              256 * 1024);
+    ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout,
+                              30000);
+    ngx_conf_merge_uint_value(conf->limit_sockets, prev->limit_sockets, 32);
+
+    /* what no shopper meets: see README, "Limits and data retention" */
+    {
+        static ngx_uint_t  messages_n[] = { 10, 30 };
+        static ngx_msec_t  messages_ms[] = { 10000, 10000 };
+        static ngx_uint_t  pages_n[] = { 10, 60 };
+        static ngx_msec_t  pages_ms[] = { 10000, 60000 };
+        static ngx_uint_t  requests_n[] = { 60 };
+        static ngx_msec_t  requests_ms[] = { 10000 };
+        static ngx_uint_t  conversations_n[] = { 10 };
+        static ngx_msec_t  conversations_ms[] = { 3600000 };
+
+        ngx_http_live_help_limit_merge(conf->limit_messages,
+                                       prev->limit_messages, 2, messages_n,
+                                       messages_ms);
+        ngx_http_live_help_limit_merge(conf->limit_pages, prev->limit_pages,
+                                       2, pages_n, pages_ms);
+        ngx_http_live_help_limit_merge(&conf->limit_requests,
+                                       &prev->limit_requests, 1, requests_n,
+                                       requests_ms);
+        ngx_http_live_help_limit_merge(&conf->limit_conversations,
+                                       &prev->limit_conversations, 1,
+                                       conversations_n, conversations_ms);
+    }
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_ptr_value(conf->agent_user, prev->agent_user, NULL);
@@ -636,6 +721,16 @@ ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     llcf->endpoint = 1;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_live_help_module);
+
+    if (lmcf->limits == NULL) {
+        lmcf->limits = ngx_live_help_limit_zone(cf,
+                                                &ngx_http_live_help_module);
+        if (lmcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
 
     /* URLs below the endpoint are relative to a base that ends with '/' */
 
@@ -1001,6 +1096,40 @@ ngx_http_live_help_retention(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            &value[1]);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* live_help_limit_sockets N | off */
+
+static char *
+ngx_http_live_help_limit_sockets(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_live_help_loc_conf_t *llcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (llcf->limit_sockets != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        llcf->limit_sockets = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n < 1 || n > 100000) {
+        return "must be a number from 1 to 100000, or off";
+    }
+
+    llcf->limit_sockets = n;
 
     return NGX_CONF_OK;
 }

@@ -47,10 +47,21 @@ typedef struct {
     struct ngx_live_help_agents_s  *agents;   /* as nginx -t read it */
     time_t              agent_session;        /* a sign-in lasts, s */
     ngx_shm_zone_t     *throttle;             /* failed logins */
+    ngx_shm_zone_t     *limits;               /* per client address */
 #if (NGX_THREADS)
     ngx_thread_pool_t  *thread_pool;          /* checks passwords */
 #endif
 } ngx_http_live_help_main_conf_t;
+
+
+/*
+ * N events per period, as a "generic cell rate": a burst of N, then one
+ * every period / N (ngx_http_live_help_limit.c).  interval 0: no limit.
+ */
+typedef struct {
+    ngx_msec_t          interval;
+    ngx_uint_t          burst;
+} ngx_live_help_rate_t;
 
 
 /* a department: its id in messages and Redis, its name for people */
@@ -86,7 +97,16 @@ typedef struct {
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
     ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
     ngx_http_complex_value_t  *agent_name;
+
+    /* abuse limits: per socket, then per address ([1]) */
+    ngx_live_help_rate_t  limit_messages[2];
+    ngx_live_help_rate_t  limit_pages[2];
+    ngx_live_help_rate_t  limit_requests;
+    ngx_live_help_rate_t  limit_conversations;   /* per address */
+    ngx_uint_t          limit_sockets;           /* per address */
+    ngx_msec_t          send_timeout;
 } ngx_http_live_help_loc_conf_t;
+
 
 
 ngx_int_t ngx_http_live_help_filter_init(ngx_conf_t *cf);

@@ -39,6 +39,9 @@ typedef struct {
     ngx_str_t                      arg;     /* message: the event;
                                                transfer: the target */
     ngx_str_t                      dept;    /* a visitor's new one's */
+    ngx_str_t                      limit;   /* a visitor's: new ones
+                                               allowed, "<address>|<burst>|
+                                               <ms each>"; empty: all */
     ngx_uint_t                     offline;
 } ngx_live_help_act_t;
 

@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_limit.h"
 
 
 static u_char *ngx_live_help_session_copy(ngx_str_t *dst, ngx_str_t *src,
@@ -17,13 +18,27 @@ static u_char *ngx_live_help_session_copy(ngx_str_t *dst, ngx_str_t *src,
 static void ngx_live_help_session_store_next(ngx_live_help_session_t *s);
 static void ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
     redisReply *reply);
-static void ngx_live_help_session_store_failed(ngx_live_help_session_t *s);
+static void ngx_live_help_session_store_failed(ngx_live_help_session_t *s,
+    const char *code, ngx_msec_t retry);
 static ngx_int_t ngx_live_help_session_hold(ngx_live_help_session_t *s,
     ngx_str_t *cid);
 static ngx_int_t ngx_live_help_session_nack(ngx_live_help_session_t *s,
-    u_char *cid, size_t len);
+    u_char *cid, size_t len, const char *code, ngx_msec_t retry);
 static void ngx_live_help_session_status(ngx_uint_t up);
 static void ngx_live_help_session_told(ngx_uint_t agents, void *owner);
+
+
+/* the shared memory of the limits per address */
+static ngx_shm_zone_t  *ngx_live_help_session_limits;
+
+/* typing events that go on: 4 at once, then one a second */
+static ngx_live_help_rate_t  ngx_live_help_typing_rate = { 1000, 4 };
+
+/*
+ * Refusals (bad messages, rate limits) a socket may earn: a client that
+ * waits as it is told gets one a second at most and stays
+ */
+static ngx_live_help_rate_t  ngx_live_help_strike_rate = { 1000, 30 };
 
 
 static ngx_live_help_store_handler_t  ngx_live_help_session_store_handler = {
@@ -36,6 +51,8 @@ ngx_int_t
 ngx_live_help_session_init_process(ngx_cycle_t *cycle,
     ngx_http_live_help_main_conf_t *lmcf)
 {
+    ngx_live_help_session_limits = lmcf->limits;
+
     return ngx_live_help_store_init_process(cycle, lmcf,
                                      &ngx_live_help_session_store_handler);
 }
@@ -120,14 +137,21 @@ ngx_int_t
 ngx_live_help_session_decode(ngx_live_help_session_t *s, u_char *data,
     size_t len, ngx_live_help_proto_msg_t *m)
 {
-    json_t     *reply;
-    ngx_int_t   rc;
+    json_t      *reply;
+    ngx_int_t    rc;
+    ngx_msec_t   wait;
 
     switch (ngx_live_help_proto_decode((const char *) data, len,
                                        s->ws->role == NGX_LIVE_HELP_AGENT, m))
     {
 
     case NGX_LIVE_HELP_MSG_PING:
+        wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_REQUEST);
+        if (wait) {
+            rc = ngx_live_help_session_too_fast(s, wait, m->id);
+            break;
+        }
+
         rc = NGX_ERROR;
         reply = json_pack("{s:s}", "type", "pong");
 
@@ -144,6 +168,11 @@ ngx_live_help_session_decode(ngx_live_help_session_t *s, u_char *data,
 
     case NGX_LIVE_HELP_MSG_BAD:
         rc = ngx_live_help_send_error(s->ws, m->code, m->text_error, m->id);
+
+        if (rc == NGX_OK) {
+            (void) ngx_live_help_session_strike(s);
+        }
+
         break;
 
     case NGX_LIVE_HELP_MSG_HELLO:
@@ -190,6 +219,7 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
     u_char                     *p;
     size_t                      len, event_len;
     ngx_str_t                   id;
+    ngx_msec_t                  wait;
     ngx_queue_t                *q;
     ngx_live_help_store_req_t  *req;
 
@@ -224,11 +254,32 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
                 json_decref(event);
             }
 
-            return ngx_live_help_session_nack(s, id.data, id.len);
+            /* a client told to wait does not send more meanwhile */
+            if (s->held_limited
+                && ngx_live_help_session_strike(s) == NGX_DONE)
+            {
+                return NGX_OK;
+            }
+
+            return ngx_live_help_session_nack(s, id.data, id.len,
+                                              s->held_limited
+                                              ? "rate_limited"
+                                              : "unavailable", 0);
         }
 
         ngx_free(s->held.data);
         s->held.data = NULL;
+        s->held_limited = 0;
+    }
+
+    wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_MESSAGE);
+
+    if (wait) {
+        if (event) {
+            json_decref(event);
+        }
+
+        return ngx_live_help_session_limited(s, cid, wait);
     }
 
     event_len = event ? json_dumpb(event, NULL, 0, JSON_COMPACT)
@@ -248,14 +299,15 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
             return NGX_ERROR;
         }
 
-        return ngx_live_help_session_nack(s, id.data, id.len);
+        return ngx_live_help_session_nack(s, id.data, id.len, "unavailable",
+                                          0);
     }
 
     req = ngx_live_help_store_req(&s->requests, s,
                                   ngx_live_help_session_stored,
                                   conv->len + id.len + event_len
                                   + act->actor.len + act->name.len
-                                  + act->dept.len);
+                                  + act->dept.len + act->limit.len);
     if (req == NULL) {
         if (event) {
             json_decref(event);
@@ -277,6 +329,7 @@ ngx_live_help_session_act(ngx_live_help_session_t *s, ngx_str_t *conv,
     p = ngx_live_help_session_copy(&req->act.actor, &act->actor, p);
     p = ngx_live_help_session_copy(&req->act.name, &act->name, p);
     p = ngx_live_help_session_copy(&req->act.dept, &act->dept, p);
+    p = ngx_live_help_session_copy(&req->act.limit, &act->limit, p);
 
     if (event) {
         req->act.arg.data = p;
@@ -325,7 +378,7 @@ ngx_live_help_session_store_next(ngx_live_help_session_t *s)
                          ngx_live_help_store_req_t, queue);
 
     if (ngx_live_help_store_act(req) != NGX_OK) {
-        ngx_live_help_session_store_failed(s);
+        ngx_live_help_session_store_failed(s, "unavailable", 0);
         return;
     }
 
@@ -338,12 +391,35 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
     redisReply *reply)
 {
     json_t                   *j;
+    ngx_int_t                 retry;
     redisReply              **el;
     ngx_live_help_session_t  *s;
 
     s = req->owner;
 
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && reply->element[1]->type == REDIS_REPLY_STRING
+        && reply->element[0]->len == sizeof("rate_limited") - 1
+        && ngx_strncmp(reply->element[0]->str, "rate_limited",
+                       sizeof("rate_limited") - 1) == 0)
+    {
+        /* it would open one conversation too many for the address */
+        retry = ngx_atoi((u_char *) reply->element[1]->str,
+                         reply->element[1]->len);
+
+        req->sent = 0;
+        ngx_queue_remove(&req->link);
+        req->owner = NULL;
+
+        ngx_live_help_session_store_failed(s, "rate_limited",
+                                           retry > 0 ? retry : 1000);
+        (void) ngx_live_help_session_strike(s);
+
+        return;
+
+    } else if (reply && reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 3
         && reply->element[0]->type == REDIS_REPLY_STRING
         && reply->element[1]->type == REDIS_REPLY_STRING
         && reply->element[2]->type == REDIS_REPLY_STRING)
@@ -370,7 +446,7 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
         req->sent = 0;
         ngx_queue_remove(&req->link);
         req->owner = NULL;
-        ngx_live_help_session_store_failed(s);
+        ngx_live_help_session_store_failed(s, "unavailable", 0);
         return;
     }
 
@@ -394,7 +470,8 @@ ngx_live_help_session_stored(ngx_live_help_store_req_t *req,
  */
 
 static void
-ngx_live_help_session_store_failed(ngx_live_help_session_t *s)
+ngx_live_help_session_store_failed(ngx_live_help_session_t *s,
+    const char *code, ngx_msec_t retry)
 {
     ngx_queue_t                *q;
     ngx_live_help_store_req_t  *req;
@@ -413,6 +490,7 @@ ngx_live_help_session_store_failed(ngx_live_help_session_t *s)
     }
 
     (void) ngx_live_help_session_hold(s, &req->cid);
+    s->held_limited = retry ? 1 : 0;
 
     while (!ngx_queue_empty(&s->stores)) {
         q = ngx_queue_head(&s->stores);
@@ -421,7 +499,8 @@ ngx_live_help_session_store_failed(ngx_live_help_session_t *s)
         s->stores_size -= req->size;
         s->nstores--;
 
-        (void) ngx_live_help_session_nack(s, req->cid.data, req->cid.len);
+        (void) ngx_live_help_session_nack(s, req->cid.data, req->cid.len,
+                                          code, retry);
 
         if (req->sent) {
             /* its answer is still to come, to nobody */
@@ -458,15 +537,173 @@ ngx_live_help_session_hold(ngx_live_help_session_t *s, ngx_str_t *cid)
 
 static ngx_int_t
 ngx_live_help_session_nack(ngx_live_help_session_t *s, u_char *cid,
-    size_t len)
+    size_t len, const char *code, ngx_msec_t retry)
 {
     json_t     *j;
     ngx_int_t   rc;
 
     j = json_pack("{s:s, s:s%, s:s}", "type", "nack", "cid", cid, len,
-                  "code", "unavailable");
+                  "code", code);
     if (j == NULL) {
         return NGX_ERROR;
+    }
+
+    if (retry && json_object_set_new(j, "retry", json_integer(retry)) != 0)
+    {
+        json_decref(j);
+        return NGX_ERROR;
+    }
+
+    rc = ngx_live_help_send_json(s->ws, j);
+    json_decref(j);
+
+    return rc;
+}
+
+
+ngx_msec_t
+ngx_live_help_session_limit(ngx_live_help_session_t *s, ngx_uint_t what)
+{
+    ngx_uint_t                      kind;
+    ngx_msec_t                      wait;
+    ngx_live_help_ws_t             *ws;
+    ngx_live_help_rate_t           *rate, *address;
+    ngx_http_live_help_loc_conf_t  *llcf;
+
+    ws = s->ws;
+    llcf = ws->conf;
+    address = NULL;
+    kind = 0;
+
+    switch (what) {
+
+    case NGX_LIVE_HELP_LIMIT_MESSAGE:
+        if (ws->role == NGX_LIVE_HELP_AGENT) {
+            /* agents answer several chats at once, and signed in */
+            return 0;
+        }
+
+        rate = &llcf->limit_messages[0];
+        address = &llcf->limit_messages[1];
+        kind = NGX_LIVE_HELP_LIMIT_MESSAGES;
+        break;
+
+    case NGX_LIVE_HELP_LIMIT_PAGE:
+        rate = &llcf->limit_pages[0];
+        address = &llcf->limit_pages[1];
+        kind = NGX_LIVE_HELP_LIMIT_PAGES;
+        break;
+
+    default: /* NGX_LIVE_HELP_LIMIT_REQUEST */
+        rate = &llcf->limit_requests;
+        break;
+    }
+
+    wait = ngx_live_help_rate_take(rate, &s->tat[what], ngx_current_msec);
+
+    if (wait == 0 && address) {
+        wait = ngx_live_help_limit_take(ngx_live_help_session_limits,
+                                        ws->limit, kind, address);
+    }
+
+    return wait;
+}
+
+
+ngx_uint_t
+ngx_live_help_session_typing(ngx_live_help_session_t *s, ngx_uint_t on)
+{
+    ngx_msec_t  now;
+
+    now = ngx_current_msec;
+    on = on ? 1 : 0;
+
+    /* the client says "on" again every few seconds while typing */
+    if (on == s->typing_on && s->typing_at
+        && now - s->typing_at < 1000)
+    {
+        return 0;
+    }
+
+    if (ngx_live_help_rate_take(&ngx_live_help_typing_rate,
+                                &s->tat[NGX_LIVE_HELP_LIMIT_TYPING], now))
+    {
+        return 0;
+    }
+
+    s->typing_on = on;
+    s->typing_at = now;
+
+    return 1;
+}
+
+
+ngx_int_t
+ngx_live_help_session_strike(ngx_live_help_session_t *s)
+{
+    if (ngx_live_help_rate_take(&ngx_live_help_strike_rate,
+                                &s->tat[NGX_LIVE_HELP_LIMIT_STRIKE],
+                                ngx_current_msec)
+        == 0)
+    {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, s->ws->connection->log, 0,
+                  "live_help: closing a socket that goes on past its "
+                  "limits");
+
+    ngx_live_help_ws_close(s->ws, NGX_LIVE_HELP_WS_POLICY, "rate limited");
+
+    return NGX_DONE;
+}
+
+
+ngx_int_t
+ngx_live_help_session_limited(ngx_live_help_session_t *s, const char *cid,
+    ngx_msec_t wait)
+{
+    ngx_str_t  id;
+
+    if (ngx_live_help_session_strike(s) == NGX_DONE) {
+        return NGX_OK;
+    }
+
+    id.data = (u_char *) cid;
+    id.len = ngx_strlen(cid);
+
+    /* what the client sent after it waits behind it */
+    if (ngx_live_help_session_hold(s, &id) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    s->held_limited = 1;
+
+    return ngx_live_help_session_nack(s, id.data, id.len, "rate_limited",
+                                      wait);
+}
+
+
+ngx_int_t
+ngx_live_help_session_too_fast(ngx_live_help_session_t *s, ngx_msec_t wait,
+    json_t *id)
+{
+    json_t     *j;
+    ngx_int_t   rc;
+
+    if (ngx_live_help_session_strike(s) == NGX_DONE) {
+        return NGX_OK;
+    }
+
+    j = json_pack("{s:s, s:s, s:s, s:I}", "type", "error",
+                  "code", "rate_limited", "text", "too many, wait",
+                  "retry", (json_int_t) wait);
+    if (j == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (id) {
+        json_object_set(j, "id", id);
     }
 
     rc = ngx_live_help_send_json(s->ws, j);

@@ -29,6 +29,15 @@
 #define NGX_LIVE_HELP_STORE_QUEUE_N  256
 
 
+/* what a socket is limited in */
+#define NGX_LIVE_HELP_LIMIT_MESSAGE  0   /* messages and changes: cid */
+#define NGX_LIVE_HELP_LIMIT_PAGE     1
+#define NGX_LIVE_HELP_LIMIT_REQUEST  2   /* pings, profiles, agents' asks */
+#define NGX_LIVE_HELP_LIMIT_TYPING   3   /* ngx_live_help_session_typing() */
+#define NGX_LIVE_HELP_LIMIT_STRIKE   4   /* refusals: bad or too many */
+#define NGX_LIVE_HELP_LIMIT_N        5
+
+
 typedef struct {
     ngx_live_help_ws_t         *ws;
     ngx_live_help_follower_t    follower;
@@ -45,9 +54,15 @@ typedef struct {
     uint32_t                    nstores;
     ngx_str_t                   held;
 
+    /* rate limits of this socket (ngx_live_help_rate_take()) */
+    ngx_msec_t                  tat[NGX_LIVE_HELP_LIMIT_N];
+    ngx_msec_t                  typing_at;  /* the last typing said */
+
     unsigned                    hello:1;
     unsigned                    following:1;
     unsigned                    counted:1;  /* visitors: online in Redis */
+    unsigned                    held_limited:1;  /* held for a rate limit */
+    unsigned                    typing_on:1;     /* the last typing said */
 } ngx_live_help_session_t;
 
 
@@ -84,6 +99,30 @@ ngx_int_t ngx_live_help_session_act(ngx_live_help_session_t *s,
 /* an event said to conv's followers, not stored (typing) */
 ngx_int_t ngx_live_help_session_say(ngx_live_help_session_t *s,
     ngx_str_t *conv, json_t *event);
+/*
+ * Takes one "what" (NGX_LIVE_HELP_LIMIT_*) of the socket's and its
+ * address's allowance.  0: go on.  Else the ms to wait: the caller says
+ * so (ngx_live_help_session_limited(), or an error "rate_limited"), except
+ * for typing, which is dropped; a socket that goes on past its refusals
+ * is closed with 1008 (ws->close_sent is set then).
+ */
+ngx_msec_t ngx_live_help_session_limit(ngx_live_help_session_t *s,
+    ngx_uint_t what);
+/*
+ * Typing: 1 if it goes on.  A change goes on, a repeat of the same state
+ * only a second after the last; beyond 4 at once, one a second.
+ */
+ngx_uint_t ngx_live_help_session_typing(ngx_live_help_session_t *s,
+    ngx_uint_t on);
+/* a message (cid) over the limit: nacked "rate_limited", held */
+ngx_int_t ngx_live_help_session_limited(ngx_live_help_session_t *s,
+    const char *cid, ngx_msec_t wait);
+/* a request over the limit: an error "rate_limited" */
+ngx_int_t ngx_live_help_session_too_fast(ngx_live_help_session_t *s,
+    ngx_msec_t wait, json_t *id);
+/* a refusal counts: NGX_DONE when the socket is closing for it */
+ngx_int_t ngx_live_help_session_strike(ngx_live_help_session_t *s);
+
 /* how many agents are online, told to this socket */
 void ngx_live_help_session_presence(ngx_live_help_session_t *s);
 

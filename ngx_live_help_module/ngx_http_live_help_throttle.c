@@ -11,17 +11,15 @@
 #include <ngx_core.h>
 
 #include "ngx_http_live_help_throttle.h"
+#include "ngx_http_live_help_limit.h"
 
 
 #define NGX_LIVE_HELP_THROTTLE_SIZE   (512 * 1024)
 #define NGX_LIVE_HELP_THROTTLE_KEY    (1 + 64)
 
 
-typedef struct {
-    ngx_rbtree_t                rbtree;
-    ngx_rbtree_node_t           sentinel;
-    ngx_queue_t                 lru;       /* most recent failure first */
-} ngx_live_help_throttle_sh_t;
+/* the most recent failure first */
+typedef ngx_live_help_shm_tree_t  ngx_live_help_throttle_sh_t;
 
 
 typedef struct {
@@ -34,8 +32,6 @@ typedef struct {
 } ngx_live_help_throttle_node_t;
 
 
-static ngx_int_t ngx_live_help_throttle_init_zone(ngx_shm_zone_t *zone,
-    void *data);
 static ngx_uint_t ngx_live_help_throttle_key(ngx_str_t *key, u_char *buf,
     u_char kind, ngx_str_t *value);
 static ngx_live_help_throttle_node_t *ngx_live_help_throttle_find(
@@ -59,46 +55,9 @@ ngx_live_help_throttle_zone(ngx_conf_t *cf, void *tag)
         return NULL;
     }
 
-    zone->init = ngx_live_help_throttle_init_zone;
+    zone->init = ngx_live_help_shm_tree_init;
 
     return zone;
-}
-
-
-static ngx_int_t
-ngx_live_help_throttle_init_zone(ngx_shm_zone_t *zone, void *data)
-{
-    ngx_slab_pool_t              *shpool;
-    ngx_live_help_throttle_sh_t  *sh;
-
-    if (data) {
-        /* a reload: the counters go on */
-        zone->data = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-
-    if (zone->shm.exists) {
-        zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    sh = ngx_slab_alloc(shpool, sizeof(ngx_live_help_throttle_sh_t));
-    if (sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
-    ngx_queue_init(&sh->lru);
-
-    shpool->data = sh;
-    zone->data = sh;
-
-    /* full is normal: the oldest counters make room */
-    shpool->log_nomem = 0;
-
-    return NGX_OK;
 }
 
 

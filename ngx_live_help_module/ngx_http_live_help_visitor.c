@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_live_help_session.h"
+#include "ngx_http_live_help_limit.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_hours_conf.h"
 
@@ -83,6 +84,7 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
     json_t                     *ev;
     ngx_int_t                   rc;
     ngx_str_t                   name, email;
+    ngx_msec_t                  wait;
     ngx_live_help_session_t    *s;
     ngx_live_help_proto_msg_t   m;
 
@@ -91,6 +93,37 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
     rc = ngx_live_help_session_decode(s, data, len, &m);
     if (rc != NGX_OK) {
         return rc == NGX_DONE ? NGX_OK : rc;
+    }
+
+    wait = 0;
+
+    switch (m.type) {
+
+    case NGX_LIVE_HELP_MSG_PAGE:
+        wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_PAGE);
+        break;
+
+    case NGX_LIVE_HELP_MSG_PROFILE:
+        wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_REQUEST);
+        break;
+
+    case NGX_LIVE_HELP_MSG_TYPING:
+        if (!ngx_live_help_session_typing(s, m.on)) {
+            /* the next one says it again */
+            ngx_live_help_proto_free(&m);
+            return NGX_OK;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    if (wait) {
+        rc = ngx_live_help_session_too_fast(s, wait, m.id);
+        ngx_live_help_proto_free(&m);
+        return rc;
     }
 
     switch (m.type) {
@@ -164,9 +197,13 @@ static ngx_int_t
 ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event)
 {
+    u_char                 limit[NGX_LIVE_HELP_LIMIT_KEY_LEN
+                                 + 2 * NGX_INT_T_LEN + 2];
+    u_char                *p;
     size_t                 len;
     ngx_uint_t             i;
     ngx_live_help_act_t    act;
+    ngx_live_help_rate_t  *rate;
     ngx_live_help_dept_t  *d;
     ngx_array_t           *depts;
 
@@ -175,6 +212,16 @@ ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     act.op = op;
     ngx_str_set(&act.actor, "visitor");
     act.offline = m->offline;
+
+    rate = &s->ws->conf->limit_conversations;
+
+    if (rate->interval && s->ws->limit) {
+        /* counted in Redis: by every host the address reaches */
+        p = limit + ngx_live_help_limit_key(s->ws->limit, limit);
+        p = ngx_sprintf(p, "|%ui|%M", rate->burst, rate->interval);
+        act.limit.data = limit;
+        act.limit.len = p - limit;
+    }
 
     depts = s->ws->conf->departments;
 

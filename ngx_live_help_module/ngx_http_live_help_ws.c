@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_live_help_ws.h"
+#include "ngx_http_live_help_limit.h"
 
 
 #define NGX_LIVE_HELP_WS_GUID        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -65,7 +66,9 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
     ngx_live_help_ws_t             *ws;
     ngx_live_help_out_t            *out;
     ngx_live_help_msg_t            *msg;
-    ngx_http_live_help_loc_conf_t  *llcf;
+    ngx_uint_t                       over;
+    ngx_http_live_help_loc_conf_t   *llcf;
+    ngx_http_live_help_main_conf_t  *lmcf;
 
     static u_char  response[] =
         "HTTP/1.1 101 Switching Protocols" CRLF
@@ -149,6 +152,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+
     if (handler->role == NGX_LIVE_HELP_AGENT) {
         /* the agents file may be read again: keep copies */
         ws->user.data = ngx_pstrdup(c->pool, &agent->user);
@@ -216,6 +220,24 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
     *ws->last_out = out;
     ws->last_out = &out->next;
     ws->queued = msg->len;
+
+    if (handler->role == NGX_LIVE_HELP_VISITOR) {
+        /* not agents: a team in one office shares an address */
+        lmcf = ngx_http_get_module_main_conf(r, ngx_http_live_help_module);
+
+        ws->limit = ngx_live_help_limit_open(lmcf->limits, c->sockaddr,
+                                             llcf->limit_sockets, &over,
+                                             c->log);
+        if (over) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "live_help: %ui sockets of this address are open "
+                          "already (live_help_limit_sockets)",
+                          llcf->limit_sockets);
+            ngx_free(out);
+            ngx_live_help_msg_release(msg);
+            return NGX_HTTP_TOO_MANY_REQUESTS;
+        }
+    }
 
     ngx_http_set_ctx(r, ws, ngx_http_live_help_module);
 
@@ -414,6 +436,7 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
     c->write->handler = ngx_live_help_ws_write_handler;
 
     c->read->cancelable = 1;
+    c->write->cancelable = 1;
     ngx_add_timer(c->read, ws->conf->ping_interval);
 
     if (ngx_live_help_ws_flush(ws) != NGX_OK) {
@@ -834,7 +857,7 @@ ngx_live_help_ws_queue(ngx_live_help_ws_t *ws, ngx_live_help_out_t *out)
 static ngx_int_t
 ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
 {
-    size_t                n;
+    size_t                n, queued;
     ngx_buf_t             bufs[2 * NGX_LIVE_HELP_WS_IOVS];
     ngx_uint_t            i, k;
     ngx_chain_t           links[2 * NGX_LIVE_HELP_WS_IOVS], *cl, **ll, *rest;
@@ -842,6 +865,7 @@ ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
     ngx_live_help_out_t  *out, *items[NGX_LIVE_HELP_WS_IOVS];
 
     c = ws->connection;
+    queued = ws->queued;
 
     while (ws->out) {
 
@@ -935,11 +959,20 @@ ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
     }
 
     if (ws->out) {
+        /* a client that stops reading goes after live_help_send_timeout */
+        if (ws->queued != queued || !c->write->timer_set) {
+            ngx_add_timer(c->write, ws->conf->send_timeout);
+        }
+
         if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
             return NGX_ERROR;
         }
 
         return NGX_OK;
+    }
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
     }
 
     return NGX_OK;
@@ -955,6 +988,15 @@ ngx_live_help_ws_write_handler(ngx_event_t *wev)
     c = wev->data;
     ws = c->data;
 
+    if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "live_help: client stopped reading, %uz bytes queued",
+                      ws->queued);
+        c->timedout = 1;
+        ngx_live_help_ws_finalize(ws);
+        return;
+    }
+
     if (ws->broken || ngx_live_help_ws_flush(ws) != NGX_OK) {
         ngx_live_help_ws_finalize(ws);
         return;
@@ -969,8 +1011,9 @@ ngx_live_help_ws_write_handler(ngx_event_t *wev)
 static void
 ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
 {
-    ngx_connection_t     *c;
-    ngx_live_help_out_t  *out;
+    ngx_connection_t                *c;
+    ngx_live_help_out_t             *out;
+    ngx_http_live_help_main_conf_t  *lmcf;
 
     if (ws->finalized) {
         return;
@@ -980,6 +1023,13 @@ ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
     c = ws->connection;
 
     ws->handler->close(ws);
+
+    if (ws->limit) {
+        lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                   ngx_http_live_help_module);
+        ngx_live_help_limit_close(lmcf->limits, ws->limit);
+        ws->limit = NULL;
+    }
 
     ngx_queue_remove(&ws->queue);
     ngx_live_help_ws_n--;

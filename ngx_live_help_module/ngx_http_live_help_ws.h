@@ -87,6 +87,8 @@ struct ngx_live_help_ws_s {
     ngx_str_t                   user;      /* an agent's login name */
     ngx_str_t                   name;      /* its display name, or empty */
     struct ngx_live_help_signin_s  *signin;   /* NULL: nginx said who */
+    /* the client's address, counted while the socket is open */
+    struct ngx_live_help_limit_node_s  *limit;
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */

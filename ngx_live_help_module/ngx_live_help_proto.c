@@ -19,6 +19,7 @@ static int ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m,
 static const char *ngx_live_help_proto_text(json_t *root, const char *key,
     size_t max, size_t *len);
 static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_text_ok(const char *text, size_t len);
 static int ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m);
 static const char *ngx_live_help_proto_find(const char *hay, size_t len,
     const char *needle);
@@ -29,6 +30,30 @@ ngx_live_help_proto_free(ngx_live_help_proto_msg_t *m)
 {
     json_decref(m->root);
     m->root = NULL;
+}
+
+
+/*
+ * A chat text has no control characters but tab and line breaks: nobody
+ * types them, and JSON stores each as six bytes, which let a text of 4000
+ * bytes take 24000 in Redis.
+ */
+
+static int
+ngx_live_help_proto_text_ok(const char *text, size_t len)
+{
+    u_char  c;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        c = (u_char) text[i];
+
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -131,6 +156,12 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
         if (m->text_len == 0 || m->text_len > NGX_LIVE_HELP_TEXT_MAX) {
             return ngx_live_help_proto_bad(m, "bad_text",
                                            "\"text\" must be 1-4000 bytes");
+        }
+
+        if (!ngx_live_help_proto_text_ok(m->text, m->text_len)) {
+            return ngx_live_help_proto_bad(m, "bad_text",
+                                           "\"text\" has a control "
+                                           "character");
         }
 
         if (agent) {

@@ -26,7 +26,7 @@ my %rank = (
     hours => 0,
     proto => 1,
     hours_conf => 1,
-    redis => 2,
+    redis => 2, limit => 2,
     presence => 3, ws => 3, request => 3,
     # who the agents are: a per-worker table with its own timer, like
     # presence; it needs only pure code, and the roles (6) and the login
@@ -44,7 +44,7 @@ my %rank = (
 my %layer = (
     0 => 'pure code, types, embedded files',
     1 => 'protocol decoder (pure), hours (config)',
-    2 => 'Redis adapter',
+    2 => 'Redis adapter, limits per address',
     3 => 'transport (ws), presence, agents file, login throttle',
     4 => 'store and fan-out',
     5 => 'sessions, shared',

@@ -26,6 +26,9 @@ my $JSON = JSON::PP->new->canonical;
 my $ngx = LiveHelp::Nginx->start(config => <<'CONF');
 load_module %%MODULE%%;
 http {
+    # 1000 pings back to back: the frame layer, not the limits, is tested
+    live_help_limit_requests off;
+
     server {
         listen 127.0.0.1:%%PORT%%;
         location /live-help/ {

@@ -59,6 +59,9 @@ my $CONFIG = <<'CONF';
 load_module %%MODULE%%;
 http {
     live_help_redis 127.0.0.1:%%REDIS_PORT%%;
+    # faults under load: the limits have their own test (t/060)
+    live_help_limit_messages off off;
+    live_help_limit_conversations off;
 
     server {
         listen 127.0.0.1:%%PORT%%;

@@ -35,6 +35,8 @@ my $ngx = LiveHelp::Nginx->start(
 load_module %%MODULE%%;
 http {
     live_help_redis 127.0.0.1:%%REDIS_PORT%%;
+    # sockets that pipeline on purpose: the limits have their own test
+    live_help_limit_messages off off;
 
     server {
         listen 127.0.0.1:%%PORT%%;

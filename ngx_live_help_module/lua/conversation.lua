@@ -43,6 +43,9 @@
 --   ARGV[11] message from a visitor: "1" if left while nobody answers
 --   ARGV[12] seconds a log is kept after its last event (its state, and
 --            the visitor's record, as long)
+--   ARGV[13] message from a visitor: "<address>|<burst>|<ms each>", the
+--            new conversations the visitor's address may open (lh:rl:<address>
+--            holds when its allowance is whole again); "" for no limit
 -- agent (an agent said hello or changed status):
 --   ARGV[3]  agent id  ARGV[4] name  ARGV[5] online | away
 --   ARGV[6]  departments ("" for all)  ARGV[7] max chats  ARGV[8] assign
@@ -59,7 +62,9 @@
 -- (a string; a cid seen before returns the id it got then, and nothing
 -- changes), or a refusal {code, owner id, owner name}: "owned" (another
 -- agent has it), "closed", "yours" (claim of one's own), "same" (transfer
--- to where it is), "offline" (transfer to an agent not online).
+-- to where it is), "offline" (transfer to an agent not online); or
+-- {"rate_limited", ms to wait, ""}: a visitor's message that would open one
+-- conversation too many for its address; nothing changed.
 -- agent, sweep: how many conversations changed hands.  migrate: how many
 -- logs are left to migrate.
 
@@ -350,10 +355,33 @@ local function refuse(code)
     return { code, s.owner, s.oname }
 end
 
+-- a new conversation of the address of ARGV[13]: 0 if allowed (and
+-- counted), else the ms to wait ("generic cell rate", as the module's
+-- other limits)
+local function may_open()
+    local addr, burst, every = string.match(ARGV[13] or '',
+                                            '^([%w:]+)|(%d+)|(%d+)$')
+    if not addr then
+        return 0
+    end
+    burst, every = tonumber(burst), tonumber(every)
+    local k = 'lh:rl:' .. addr
+    local tat = math.max(tonumber(redis.call('GET', k)) or 0, now)
+    if tat + every - now > burst * every then
+        return tat + every - now - burst * every
+    end
+    redis.call('SET', k, tat + every, 'PX', tat + every - now)
+    return 0
+end
+
 if op == 'message' then
     if actor == 'visitor' then
         local opened = false
         if s.state ~= 'waiting' and s.state ~= 'open' then
+            local wait = may_open()
+            if wait > 0 then
+                return { 'rate_limited', tostring(wait), '' }
+            end
             open_new(t, s, ARGV[9], ARGV[11] == '1')
             opened = true
         end

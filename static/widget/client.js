@@ -157,6 +157,7 @@
         var held = false;           /* a nack: everything waits for retry */
         var heldItem = null;        /* the nacked one, the server's to see */
         var nackAttempt = 0;        /* holds since the last ack */
+        var limited = false;        /* held: sent too fast, told to wait */
         var retryTimer = 0;
         var ackTimer = 0;
 
@@ -210,6 +211,9 @@
         function status() {
             if (unavailable) {
                 return 'unavailable';
+            }
+            if (limited) {
+                return 'limited';
             }
             if (storeDown || nackAttempt || (!live && everLive)) {
                 return 'reconnecting';
@@ -416,7 +420,7 @@
                 break;
 
             case 'nack':
-                nacked(msg.cid);
+                nacked(msg.cid, msg.code === 'rate_limited' && msg.retry);
                 break;
 
             case 'status':
@@ -721,15 +725,18 @@
         }
 
         /* not stored: hold everything, back off, send all again in order */
-        function nacked(cid) {
+        function nacked(cid, wait) {
             var max;
 
             if (held) {
                 /* one of those behind the nacked one */
                 return;
             }
-            max = Math.min(t.backoffMax,
-                           t.backoffMin * Math.pow(2, nackAttempt++));
+            /* too fast: the store is fine, wait as long as it says */
+            limited = wait > 0;
+            max = limited ? 2 * wait + 200
+                          : Math.min(t.backoffMax, t.backoffMin
+                                     * Math.pow(2, nackAttempt++));
             held = true;
             heldItem = outbox().concat(heldItem || []).filter(function (m) {
                 return m.cid === cid;
@@ -744,8 +751,9 @@
         function retryNow() {
             cancel(retryTimer);
             retryTimer = 0;
-            held = false;
+            held = limited = false;
             flush();
+            refresh();
         }
 
         /* claim, close, transfer, and a visitor's message (department,

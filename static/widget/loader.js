@@ -56,6 +56,7 @@
         reconnecting: 'Reconnecting\u2026',
         unavailable: 'Chat is not available right now.',
         tooLong: 'This message is too long.',
+        limited: 'Sending too fast: it goes in a moment.',
         away: 'We\u2019re away right now',
         offlineIntro: 'Nobody is here right now. Leave a message and ' +
                       'we\u2019ll get back to you.',

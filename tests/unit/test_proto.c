@@ -73,6 +73,13 @@ changes_of_who_answers_decode_for_their_roles(void **state)
     assert_string_equal(m.department, "sales");
     ngx_live_help_proto_free(&m);
 
+    /* tab and line breaks are text */
+    assert_int_equal(decode("{\"type\":\"message\",\"cid\":\"c5\","
+                            "\"text\":\"a\\tb\\r\\nc\"}", 0, &m),
+                     NGX_LIVE_HELP_MSG_MESSAGE);
+    assert_int_equal(m.text_len, 6);
+    ngx_live_help_proto_free(&m);
+
     assert_int_equal(decode("{\"type\":\"away\",\"on\":true}", 1, &m),
                      NGX_LIVE_HELP_MSG_AWAY);
     assert_true(m.on);
@@ -266,6 +273,11 @@ bad_messages_get_the_right_error_code(void **state)
                "bad_text");
     expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":5}", 0,
                "bad_text");
+    /* control characters other than tab and line breaks */
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":\"x\\u0001\"}",
+               0, "bad_text");
+    expect_bad("{\"type\":\"message\",\"cid\":\"a\",\"text\":\"\\u007f\"}",
+               0, "bad_text");
 
     n = (size_t) snprintf(big, sizeof(big),
                           "{\"type\":\"message\",\"cid\":\"a\",\"text\":\"");

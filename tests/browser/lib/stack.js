@@ -241,8 +241,9 @@ function readIfExists(file) {
 }
 
 /* the queue's directives the options ask for, in the http block */
-function queueConf({ assign, maxChats, grace, departments } = {}) {
+function queueConf({ assign, maxChats, grace, departments, http } = {}) {
     return [
+        http,
         assign && `live_help_assign ${assign};`,
         maxChats && `live_help_max_chats ${maxChats};`,
         grace && `live_help_agent_grace ${grace};`,
@@ -254,7 +255,7 @@ function queueConf({ assign, maxChats, grace, departments } = {}) {
  * noStore: no live_help_redis, as an operator who forgot it; login: the
  * module's own login instead of auth_basic; departments ("sales
  * support=Customer_support"), assign ("manual"), prechat (true): the
- * directives of those names.
+ * directives of those names; http: more directives for the http block.
  */
 function nginxConf(dir, port, redisPort, opts = {}) {
     const { noStore = false, login = false, prechat = false } = opts;
