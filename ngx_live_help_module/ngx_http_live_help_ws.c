@@ -402,6 +402,12 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
 #if (NGX_HTTP_SSL)
     if (c->ssl) {
         ngx_ssl_free_buffer(c);
+
+        /*
+         * Frames go out as they are queued: nginx's SSL buffer would keep
+         * them, the 101 first, until a flush that a socket never sends.
+         */
+        c->ssl->buffer = 0;
     }
 #endif
 
@@ -842,6 +848,12 @@ ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
     ngx_live_help_out_t  *out, *items[NGX_LIVE_HELP_WS_IOVS];
 
     c = ws->connection;
+
+    /* after a failed write, another (a close frame) must not be tried:
+       OpenSSL refuses it as a bad retry */
+    if (c->error) {
+        return NGX_ERROR;
+    }
 
     while (ws->out) {
 
