@@ -76,7 +76,8 @@ typedef struct {
 
     ngx_flag_t          told_encoded;  /* logged: encoded, not injected */
 
-    ngx_array_t        *origins;   /* of ngx_str_t */
+    ngx_array_t        *origins;   /* of ngx_str_t; visitor socket */
+    ngx_array_t        *agent_origins;  /* the agent socket's */
     size_t              max_message;
     size_t              send_limit;
     ngx_msec_t          ping_interval;
