@@ -88,6 +88,16 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_ping_bounds = {
     "must be from 1s to 1h"
 };
 
+/*
+ * An agent removed from nginx's auth (an htpasswd file, the SSO) keeps a
+ * socket it opened before: it reconnects, through the auth again, this
+ * often at the latest.
+ */
+static ngx_http_live_help_bounds_t  ngx_http_live_help_lifetime_bounds = {
+    ngx_http_live_help_bounds, 1000, 7 * 86400 * 1000,
+    "must be from 1s to 7d"
+};
+
 static ngx_http_live_help_bounds_t  ngx_http_live_help_grace_bounds = {
     ngx_http_live_help_bounds, 0, 86400 * 1000,
     "must be from 0 to 1d"
@@ -136,6 +146,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, agent_origins),
       NULL },
+
+    { ngx_string("live_help_agent_socket_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_lifetime),
+      &ngx_http_live_help_lifetime_bounds },
 
     { ngx_string("live_help_max_message"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -474,6 +491,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->enable = NGX_CONF_UNSET;
     llcf->origins = NGX_CONF_UNSET_PTR;
     llcf->agent_origins = NGX_CONF_UNSET_PTR;
+    llcf->agent_lifetime = NGX_CONF_UNSET_MSEC;
     llcf->max_message = NGX_CONF_UNSET_SIZE;
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->ping_interval = NGX_CONF_UNSET_MSEC;
@@ -505,6 +523,8 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
     ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
     ngx_conf_merge_ptr_value(conf->agent_origins, prev->agent_origins, NULL);
+    ngx_conf_merge_msec_value(conf->agent_lifetime, prev->agent_lifetime,
+                              3600 * 1000);
     ngx_conf_merge_size_value(conf->max_message, prev->max_message,
                               64 * 1024);
     ngx_conf_merge_size_value(conf->send_limit, prev->send_limit,

@@ -87,6 +87,7 @@ typedef struct {
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
     ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
     ngx_http_complex_value_t  *agent_name;
+    ngx_msec_t          agent_lifetime;  /* an agent socket's longest */
 } ngx_http_live_help_loc_conf_t;
 
 

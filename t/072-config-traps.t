@@ -22,14 +22,7 @@ use LiveHelp::Redis;
 use LiveHelp::Test qw(:all);
 use LiveHelp::WS;
 
-my $AGENT_LOCATION = <<'LOC';
-        location /live-help/agent/ {
-            live_help_endpoint;
-            auth_basic "Agents";
-            auth_basic_user_file %%DIR%%/htpasswd;
-            live_help_agent_user $remote_user;
-        }
-LOC
+my $AGENT_LOCATION = LiveHelp::Nginx::agent_location();
 
 # %at: http, server, endpoint (in /live-help/), agent (the agent location,
 # README's by default; '' for none), other (more locations)
