@@ -35,6 +35,7 @@ typedef struct {
     u_char                      serve[NGX_LIVE_HELP_SERVE_MAX
                                       * (NGX_LIVE_HELP_ID_MAX + 1)];
     ngx_live_help_agents_watch_t  watch;   /* ends with the sign-in */
+    ngx_event_t                 lifetime;  /* then auth is asked again */
 } ngx_live_help_agent_t;
 
 
@@ -43,6 +44,7 @@ static ngx_int_t ngx_live_help_agent_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_agent_close(ngx_live_help_ws_t *ws);
 static void ngx_live_help_agent_signed_out(ngx_live_help_agents_watch_t *w);
+static void ngx_live_help_agent_lifetime(ngx_event_t *ev);
 static ngx_int_t ngx_live_help_agent_hello(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_agent_identify(ngx_live_help_agent_t *a);
@@ -86,6 +88,8 @@ static ngx_live_help_follower_handler_t  ngx_live_help_agent_follower = {
 static ngx_int_t
 ngx_live_help_agent_open(ngx_live_help_ws_t *ws)
 {
+    time_t                  left;
+    ngx_msec_t              ms;
     ngx_live_help_agent_t  *a;
 
     a = (ngx_live_help_agent_t *) ngx_live_help_session_open(ws,
@@ -97,7 +101,52 @@ ngx_live_help_agent_open(ngx_live_help_ws_t *ws)
     a->watch.handler = ngx_live_help_agent_signed_out;
     ngx_live_help_agents_watch(&a->watch);
 
+    /*
+     * nginx's auth is asked only at the handshake: an agent it no longer
+     * knows would keep the socket.  The module's own sign-in ends sooner
+     * when it expires first.
+     */
+
+    ms = ws->conf->agent_lifetime;
+
+    if (ws->signin) {
+        left = ws->signin->expires - ngx_time();
+        left = ngx_max(left, 0);
+
+        if ((ngx_msec_t) left < ms / 1000) {
+            ms = (ngx_msec_t) left * 1000;
+        }
+    }
+
+    a->lifetime.handler = ngx_live_help_agent_lifetime;
+    a->lifetime.data = a;
+    a->lifetime.log = ws->connection->log;
+    a->lifetime.cancelable = 1;
+    ngx_add_timer(&a->lifetime, ms);
+
     return NGX_OK;
+}
+
+
+static void
+ngx_live_help_agent_lifetime(ngx_event_t *ev)
+{
+    ngx_live_help_ws_t     *ws;
+    ngx_live_help_agent_t  *a;
+
+    a = ev->data;
+    ws = a->session.ws;
+
+    if (!ngx_live_help_agents_valid(&ws->user, ws->signin)) {
+        ngx_live_help_agent_signed_out(&a->watch);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                  "live_help: agent socket of \"%V\" reached "
+                  "\"live_help_agent_socket_lifetime\"", &ws->user);
+
+    ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_REAUTH, "reauthenticate");
 }
 
 
@@ -132,6 +181,10 @@ ngx_live_help_agent_close(ngx_live_help_ws_t *ws)
     }
 
     ngx_live_help_agents_unwatch(&a->watch);
+
+    if (a->lifetime.timer_set) {
+        ngx_del_timer(&a->lifetime);
+    }
 
     if (a->presence.member.len) {
         ngx_live_help_presence_leave(&a->presence);

@@ -969,7 +969,8 @@ ngx_http_live_help_login_redirect(ngx_http_request_t *r, ngx_uint_t status,
 
 
 /*
- * Origin (else Referer) names this host.  Browsers send Origin with every
+ * Origin (else Referer) is this site: same host, and a scheme as
+ * ngx_http_live_help_same_origin() wants.  Browsers send Origin with every
  * POST; "required" refuses a request with neither.
  */
 
@@ -989,7 +990,7 @@ ngx_http_live_help_login_same_origin(ngx_http_request_t *r,
         return !required;
     }
 
-    if (!ngx_http_live_help_same_host(r, &h->value)) {
+    if (!ngx_http_live_help_same_origin(r, &h->value)) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "live_help: agent login or logout from \"%V\" "
                       "refused: another site", &h->value);
@@ -1014,6 +1015,7 @@ ngx_http_live_help_login_headers(ngx_http_request_t *r, ngx_uint_t no_store)
     ngx_uint_t   i;
 
     static ngx_str_t  deny = ngx_string("DENY");
+    static ngx_str_t  nosniff = ngx_string("nosniff");
     static ngx_str_t  same_origin = ngx_string("same-origin");
     static ngx_str_t  nostore = ngx_string("no-store");
 
@@ -1059,6 +1061,9 @@ ngx_http_live_help_login_headers(ngx_http_request_t *r, ngx_uint_t no_store)
     if (ngx_http_live_help_header_out(r, "Content-Security-Policy", &csp)
         == NULL
         || ngx_http_live_help_header_out(r, "X-Frame-Options", &deny) == NULL
+        || ngx_http_live_help_header_out(r, "X-Content-Type-Options",
+                                         &nosniff)
+           == NULL
         || ngx_http_live_help_header_out(r, "Referrer-Policy", &same_origin)
            == NULL
         || (no_store

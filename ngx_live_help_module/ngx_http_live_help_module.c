@@ -41,6 +41,10 @@ static ngx_int_t ngx_http_live_help_init_process(ngx_cycle_t *cycle);
 static void ngx_http_live_help_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_live_help_agent_var(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_live_help_agent_part(ngx_conf_t *cf,
+    ngx_http_live_help_loc_conf_t *conf);
 static char *ngx_http_live_help_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_live_help_departments(ngx_conf_t *cf,
@@ -92,6 +96,16 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_send_timeout_bounds = {
     "must be from 1s to 1h"
 };
 
+/*
+ * An agent removed from nginx's auth (an htpasswd file, the SSO) keeps a
+ * socket it opened before: it reconnects, through the auth again, this
+ * often at the latest.
+ */
+static ngx_http_live_help_bounds_t  ngx_http_live_help_lifetime_bounds = {
+    ngx_http_live_help_bounds, 1000, 7 * 86400 * 1000,
+    "must be from 1s to 7d"
+};
+
 static ngx_http_live_help_bounds_t  ngx_http_live_help_grace_bounds = {
     ngx_http_live_help_bounds, 0, 86400 * 1000,
     "must be from 0 to 1d"
@@ -131,8 +145,22 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_live_help_origins,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_live_help_loc_conf_t, origins),
       NULL },
+
+    { ngx_string("live_help_agent_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_live_help_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_origins),
+      NULL },
+
+    { ngx_string("live_help_agent_socket_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_live_help_loc_conf_t, agent_lifetime),
+      &ngx_http_live_help_lifetime_bounds },
 
     { ngx_string("live_help_max_message"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -206,14 +234,14 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
 
     { ngx_string("live_help_agent_user"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_live_help_agent_var,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, agent_user),
       NULL },
 
     { ngx_string("live_help_agent_name"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_live_help_agent_var,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, agent_name),
       NULL },
@@ -512,6 +540,8 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
 
     llcf->enable = NGX_CONF_UNSET;
     llcf->origins = NGX_CONF_UNSET_PTR;
+    llcf->agent_origins = NGX_CONF_UNSET_PTR;
+    llcf->agent_lifetime = NGX_CONF_UNSET_MSEC;
     llcf->max_message = NGX_CONF_UNSET_SIZE;
     llcf->send_limit = NGX_CONF_UNSET_SIZE;
     llcf->limit_messages[0].burst = NGX_CONF_UNSET_UINT;
@@ -542,9 +572,17 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_http_live_help_main_conf_t  *lmcf;
 
+    /* where they are written, before nested locations inherit them */
+    if (ngx_http_live_help_agent_part(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
     ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
+    ngx_conf_merge_ptr_value(conf->agent_origins, prev->agent_origins, NULL);
+    ngx_conf_merge_msec_value(conf->agent_lifetime, prev->agent_lifetime,
+                              3600 * 1000);
     ngx_conf_merge_size_value(conf->max_message, prev->max_message,
                               64 * 1024);
     ngx_conf_merge_size_value(conf->send_limit, prev->send_limit,
@@ -870,29 +908,45 @@ ngx_http_live_help_bounds(ngx_conf_t *cf, void *post, void *data)
 
 /*
  * live_help_origins https://shop.example https://www.shop.example | *
+ * live_help_agent_origins https://admin.shop.example
+ *
+ * Not "*" for agents: any site's page could then open the agent socket
+ * with the agent's Basic credentials, which browsers send to every site.
  */
 
 static char *
 ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_live_help_loc_conf_t *llcf = conf;
+    ngx_array_t  **origins = (ngx_array_t **) ((char *) conf + cmd->offset);
 
     ngx_str_t   *value, *origin;
-    ngx_uint_t   i;
+    ngx_uint_t   i, agents;
 
-    if (llcf->origins != NGX_CONF_UNSET_PTR) {
+    if (*origins != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
-    llcf->origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                     sizeof(ngx_str_t));
-    if (llcf->origins == NULL) {
+    agents = cmd->offset == offsetof(ngx_http_live_help_loc_conf_t,
+                                     agent_origins);
+
+    *origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                sizeof(ngx_str_t));
+    if (*origins == NULL) {
         return NGX_CONF_ERROR;
     }
 
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (agents && value[i].len == 1 && value[i].data[0] == '*') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" does not take \"*\": any site "
+                               "could open the agent socket with the "
+                               "agent's credentials; list the sites",
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
 
         if (!(value[i].len == 1 && value[i].data[0] == '*')
             && ngx_strlcasestrn(value[i].data, value[i].data + value[i].len,
@@ -901,12 +955,12 @@ ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid origin \"%V\" in \"%V\": "
-                               "expected scheme://host[:port] or *",
-                               &value[i], &cmd->name);
+                               "expected scheme://host[:port]%s",
+                               &value[i], &cmd->name, agents ? "" : " or *");
             return NGX_CONF_ERROR;
         }
 
-        origin = ngx_array_push(llcf->origins);
+        origin = ngx_array_push(*origins);
         if (origin == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -915,6 +969,108 @@ ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * live_help_agent_user and live_help_agent_name take nginx's word for who
+ * an agent is.  $remote_user is read from the Authorization header
+ * whether or not auth_basic checked it, so at http or server level they
+ * would reach locations without auth and give anyone the agent role with
+ * a made-up header: they belong in the agent part's own location.
+ */
+
+static char *
+ngx_http_live_help_agent_var(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    if (!(cf->cmd_type & NGX_HTTP_LOC_CONF)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be set in the location of the "
+                           "agent part (with \"live_help_endpoint\" and "
+                           "auth, e.g. \"location /live-help/agent/\"), not "
+                           "at http or server level, where every location "
+                           "would inherit it, those without auth too",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_set_complex_value_slot(cf, cmd, conf);
+}
+
+
+/*
+ * Where live_help_agent_user or live_help_agent_name is written, the
+ * location has live_help_endpoint and lies in the agent part,
+ * "<endpoint>agent/" or below, so that none of its requests reach the
+ * visitor socket.  Nested locations inherit them: nginx keeps a nested
+ * prefix inside its parent's.
+ */
+
+static char *
+ngx_http_live_help_agent_part(ngx_conf_t *cf,
+    ngx_http_live_help_loc_conf_t *conf)
+{
+    ngx_str_t                      *e, *base;
+    const char                     *name;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_live_help_srv_conf_t  *lscf;
+
+    if (conf->agent_user != NGX_CONF_UNSET_PTR) {
+        name = "live_help_agent_user";
+
+    } else if (conf->agent_name != NGX_CONF_UNSET_PTR) {
+        name = "live_help_agent_name";
+
+    } else {
+        return NGX_CONF_OK;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    lscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_live_help_module);
+
+    e = &lscf->endpoint;
+    base = &conf->base;
+
+    if (!conf->endpoint) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" in location \"%V\" is not used: it "
+                           "belongs in the agent part's location, the one "
+                           "with \"live_help_endpoint\" and auth, e.g. "
+                           "\"location /live-help/agent/\"",
+                           name, &clcf->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (base->len >= e->len + 6
+        && ngx_strncmp(base->data, e->data, e->len) == 0
+        && ngx_strncmp(base->data + e->len, "agent/", 6) == 0)
+    {
+        return NGX_CONF_OK;
+    }
+
+    if (base->len == e->len && ngx_strncmp(base->data, e->data, e->len) == 0
+        && base->len >= 7
+        && ngx_strncmp(base->data + base->len - 7, "/agent/", 7) == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" in location \"%V\": that location is "
+                           "the first with \"live_help_endpoint\" in its "
+                           "server, so it is the endpoint and serves the "
+                           "visitor socket \"%Vws\"; put the endpoint's "
+                           "location (e.g. \"/live-help/\") before it",
+                           name, &clcf->name, base);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%s\" in location \"%V\" would decide who the "
+                       "agent is where requests may reach the visitor "
+                       "socket: set it only in a location of the agent "
+                       "part, \"%Vagent/\" or below, e.g. \"location "
+                       "%Vagent/ { live_help_endpoint; auth_basic ...; "
+                       "%s ...; }\"", name, &clcf->name, e, e, name);
+
+    return NGX_CONF_ERROR;
 }
 
 

@@ -87,7 +87,8 @@ typedef struct {
 
     ngx_flag_t          told_encoded;  /* logged: encoded, not injected */
 
-    ngx_array_t        *origins;   /* of ngx_str_t */
+    ngx_array_t        *origins;   /* of ngx_str_t; visitor socket */
+    ngx_array_t        *agent_origins;  /* the agent socket's */
     size_t              max_message;
     size_t              send_limit;
     ngx_msec_t          ping_interval;
@@ -97,6 +98,7 @@ typedef struct {
     ngx_array_t        *departments;  /* of ngx_live_help_dept_t */
     ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
     ngx_http_complex_value_t  *agent_name;
+    ngx_msec_t          agent_lifetime;  /* an agent socket's longest */
 
     /* abuse limits: per socket, then per address ([1]) */
     ngx_live_help_rate_t  limit_messages[2];

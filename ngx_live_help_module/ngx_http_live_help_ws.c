@@ -28,7 +28,7 @@
 static ngx_int_t ngx_live_help_ws_has_token(ngx_table_elt_t *h,
     const char *token, size_t len);
 static ngx_int_t ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
-    ngx_http_live_help_loc_conf_t *llcf);
+    ngx_http_live_help_loc_conf_t *llcf, ngx_uint_t role);
 static void ngx_live_help_ws_detach(ngx_event_t *wev);
 static void ngx_live_help_ws_read_handler(ngx_event_t *rev);
 static void ngx_live_help_ws_write_handler(ngx_event_t *wev);
@@ -137,7 +137,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (!ngx_live_help_ws_origin_allowed(r, llcf)) {
+    if (!ngx_live_help_ws_origin_allowed(r, llcf, handler->role)) {
         return NGX_HTTP_FORBIDDEN;
     }
 
@@ -301,17 +301,20 @@ ngx_live_help_ws_has_token(ngx_table_elt_t *h, const char *token,
 
 /*
  * Browsers send Origin with every WebSocket handshake: a page of another
- * site must not open a chat socket with the visitor's cookies.  Same host
- * is allowed, and the origins listed in live_help_origins.  Clients that
- * are not browsers send no Origin.
+ * site must not open a chat socket with the visitor's cookies or the
+ * agent's credentials.  The same origin is allowed, and the origins listed
+ * in live_help_origins (visitors) or live_help_agent_origins (agents):
+ * the shop's other sites are no reason to open the agents' socket to
+ * them.  Clients that are not browsers send no Origin.
  */
 
 static ngx_int_t
 ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
-    ngx_http_live_help_loc_conf_t *llcf)
+    ngx_http_live_help_loc_conf_t *llcf, ngx_uint_t role)
 {
     ngx_str_t        *allowed;
     ngx_uint_t        i;
+    ngx_array_t      *list;
     ngx_table_elt_t  *origin;
 
     origin = ngx_http_live_help_header_in(r, "Origin", 6);
@@ -320,10 +323,13 @@ ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
         return 1;
     }
 
-    if (llcf->origins) {
-        allowed = llcf->origins->elts;
+    list = (role == NGX_LIVE_HELP_AGENT) ? llcf->agent_origins
+                                         : llcf->origins;
 
-        for (i = 0; i < llcf->origins->nelts; i++) {
+    if (list) {
+        allowed = list->elts;
+
+        for (i = 0; i < list->nelts; i++) {
             if ((allowed[i].len == 1 && allowed[i].data[0] == '*')
                 || (allowed[i].len == origin->value.len
                     && ngx_strncasecmp(allowed[i].data, origin->value.data,
@@ -335,13 +341,15 @@ ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_live_help_same_host(r, &origin->value)) {
+    if (ngx_http_live_help_same_origin(r, &origin->value)) {
         return 1;
     }
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "live_help: WebSocket from origin \"%V\" refused; "
-                  "allow it with \"live_help_origins\"", &origin->value);
+                  "allow it with \"%s\"", &origin->value,
+                  (role == NGX_LIVE_HELP_AGENT) ? "live_help_agent_origins"
+                                                : "live_help_origins");
 
     return 0;
 }
@@ -424,6 +432,12 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
 #if (NGX_HTTP_SSL)
     if (c->ssl) {
         ngx_ssl_free_buffer(c);
+
+        /*
+         * Frames go out as they are queued: nginx's SSL buffer would keep
+         * them, the 101 first, until a flush that a socket never sends.
+         */
+        c->ssl->buffer = 0;
     }
 #endif
 
@@ -867,6 +881,12 @@ ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
     c = ws->connection;
     queued = ws->queued;
 
+    /* after a failed write, another (a close frame) must not be tried:
+       OpenSSL refuses it as a bad retry */
+    if (c->error) {
+        return NGX_ERROR;
+    }
+
     while (ws->out) {
 
         ll = &cl;
@@ -1121,16 +1141,40 @@ ngx_http_live_help_header_in(ngx_http_request_t *r, const char *name,
 }
 
 
+/*
+ * The scheme counts: over TLS only an https page is this site (a page
+ * served over plain http may have been changed on its way); over plain
+ * http an https page is too, as a TLS proxy in front of nginx serves it.
+ */
+
 ngx_uint_t
-ngx_http_live_help_same_host(ngx_http_request_t *r, ngx_str_t *url)
+ngx_http_live_help_same_origin(ngx_http_request_t *r, ngx_str_t *url)
 {
-    u_char     *p, *last;
-    ngx_str_t   host;
+    u_char      *p, *last;
+    size_t       scheme;
+    ngx_str_t    host;
+    ngx_uint_t   tls;
 
     last = url->data + url->len;
     p = ngx_strlcasestrn(url->data, last, (u_char *) "://", 3 - 1);
 
     if (p == NULL || r->headers_in.host == NULL) {
+        return 0;
+    }
+
+    tls = 0;
+
+#if (NGX_HTTP_SSL)
+    tls = r->connection->ssl != NULL;
+#endif
+
+    scheme = p - url->data;
+
+    if (!(scheme == 5 && ngx_strncasecmp(url->data, (u_char *) "https", 5)
+                         == 0)
+        && !(!tls && scheme == 4
+             && ngx_strncasecmp(url->data, (u_char *) "http", 4) == 0))
+    {
         return 0;
     }
 

@@ -116,8 +116,11 @@ ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_live_help_header_out(ngx_http_request_t *r,
     char *key, ngx_str_t *value);
-/* url ("scheme://host[/...]", as in Origin and Referer) names this host */
-ngx_uint_t ngx_http_live_help_same_host(ngx_http_request_t *r,
+/*
+ * url ("scheme://host[/...]", as in Origin and Referer) is this site:
+ * this host, and https (or http, when nginx itself serves plain http)
+ */
+ngx_uint_t ngx_http_live_help_same_origin(ngx_http_request_t *r,
     ngx_str_t *url);
 
 ngx_uint_t ngx_live_help_ws_count(void);

@@ -33,6 +33,8 @@
 #define NGX_LIVE_HELP_WS_INTERNAL     1011
 /* ours: the agent's sign-in ended (new password, removed, expired) */
 #define NGX_LIVE_HELP_WS_SIGNED_OUT   4001
+/* ours: the agent socket's lifetime passed; connect again, through auth */
+#define NGX_LIVE_HELP_WS_REAUTH       4002
 
 #define NGX_LIVE_HELP_WS_MAX_CONTROL  125
 

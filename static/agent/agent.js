@@ -39,6 +39,8 @@
     var TYPING_SHOWN = 5000;
     var TEXT_MAX = 4000;
     var TICK_MS = 15000;            /* "4 min" and "on site" move on */
+    var SIGNED_OUT = 4001;          /* close codes: the sign-in ended */
+    var REAUTH = 4002;              /* the socket's lifetime passed */
     var RELIST_MS = 300;            /* a new visitor: ask for names */
     var PRELOAD = 20;               /* queued logs read at once */
 
@@ -74,7 +76,49 @@
     wsUrl.search = '';
     wsUrl.hash = '';
 
+    var signedOut = false;          /* nginx or the login said no */
+
+    /*
+     * The panel's sockets, as client.js opens them, with an ear for why
+     * the server closed one: at the end of its lifetime (4002) or of the
+     * sign-in (4001) the page itself is asked again, through nginx's auth
+     * or the login. Still ours: reconnect at once. Refused (401, 403, or
+     * a redirect to the login): say so, and open no more sockets.
+     */
+    function PanelSocket(url) {
+        var sock;
+
+        if (signedOut) {
+            throw new Error('signed out');
+        }
+        sock = new WebSocket(url);
+        sock.addEventListener('close', function (ev) {
+            if (ev.code === REAUTH || ev.code === SIGNED_OUT) {
+                recheck();
+            }
+        });
+        return sock;
+    }
+
+    function recheck() {
+        fetch(location.href, { cache: 'no-store',
+                               redirect: 'manual' }).then(function (res) {
+            if (res.ok) {
+                client.reconnectNow();
+            } else if (res.type === 'opaqueredirect' || res.status === 401
+                       || res.status === 403)
+            {
+                signedOut = true;
+                refreshStatus();
+            }
+            /* anything else: the client keeps trying */
+        }, function () {
+            /* offline: the client keeps trying */
+        });
+    }
+
     var client = Client.create({
+        WebSocket: PanelSocket,
         /* away across reloads, said in the hello: no chat is given
            between a hello and a later "away" */
         hello: function () {
@@ -627,7 +671,20 @@
 
     function refreshStatus() {
         var s = client.status();
+        var again;
 
+        if (signedOut) {
+            if (!statusEl.querySelector('a')) {
+                /* the page again: nginx's auth or the login asks */
+                again = el('a', '', S.signInAgain);
+                again.href = location.href;
+                statusEl.textContent = S.signedOut + ' ';
+                statusEl.appendChild(again);
+            }
+            statusEl.classList.add('is-down');
+            layout.dataset.live = 'false';
+            return;
+        }
         setText(statusEl, s ? S[s] : '');
         statusEl.classList.toggle('is-down', s === 'reconnecting'
                                              || s === 'unavailable');

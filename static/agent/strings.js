@@ -37,6 +37,9 @@
                       'the connection is back.',
         unavailable: 'Chat is not available: this server has no ' +
                      'live_help_redis.',
+        signedOut: 'Your sign-in has ended: replies wait until you are ' +
+                   'back.',
+        signInAgain: 'Sign in again',
 
         /* column 1 */
         conversations: 'Conversations',

@@ -6,6 +6,7 @@ package LiveHelp::HTTP;
 #   $res->status; $res->header('etag'); $res->headers('vary'); $res->body;
 #   $res->chunked; $res->raw_body;   # raw_body: before chunked decoding
 #   http_request($port, 'HEAD', '/x', version => '1.0');
+#   http_get($tls_port, '/x', tls => 1);       # over TLS, certificate unchecked
 #
 #   my $s = http_stream($port, '/big');        # read the body bit by bit
 #   $s->read_until('needle');                  # decoded body contains it
@@ -73,13 +74,14 @@ use Time::HiRes qw(time);
 use LiveHelp::Test qw(:all);
 
 sub connect {
-    my ($class, $port) = @_;
+    my ($class, $port, %opt) = @_;
     my $sock = IO::Socket::INET->new(
         PeerAddr => '127.0.0.1',
         PeerPort => $port,
         Proto    => 'tcp',
         Timeout  => timeout_seconds(),
     ) or die "cannot connect to 127.0.0.1:$port: $!\n";
+    $sock = LiveHelp::Test::start_tls($sock) if $opt{tls};
     binmode $sock;
     return bless {
         sock  => $sock,
@@ -94,7 +96,7 @@ sub connect {
 
 sub open {
     my ($class, $port, $method, $path, %opt) = @_;
-    my $self = $class->connect($port);
+    my $self = $class->connect($port, tls => $opt{tls});
     my $version = $opt{version} // '1.1';
     my @h = @{ $opt{headers} || [] };
     my %have;
@@ -136,7 +138,10 @@ sub _read_until {
     until ($done->()) {
         return 0 if $self->{eof};
         my $left = $deadline - time;
-        if ($left <= 0 || !$self->{sel}->can_read($left)) {
+        # TLS: bytes already decrypted are not seen by select
+        my $pending = $self->{sock}->can('pending')
+                      && $self->{sock}->pending;
+        if ($left <= 0 || !($pending || $self->{sel}->can_read($left))) {
             my $got = $self->{raw};
             my $len = length $got;
             $got = substr($got, 0, 300) . ' ... ' . substr($got, -300)

@@ -11,6 +11,8 @@ package LiveHelp::Nginx;
 #   $ngx->port; $ngx->dir; $ngx->pid; $ngx->reload; $ngx->stop;
 #   my ($rc, $out) = LiveHelp::Nginx->prepare(config => $bad)->test_config;
 #
+#   LiveHelp::Nginx::agent_location(%extra)   # README's agent location
+#
 # Placeholders in the template: %%PORT%% (a free port, picked here),
 # %%MODULE%% (the built module), %%DIR%%, and %%NAME%% for every key of
 # vars. A placeholder left unresolved is an error.
@@ -25,6 +27,21 @@ use Time::HiRes qw(time);
 use LiveHelp::Test qw(:all);
 
 my $NGINX = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
+
+# The agent part behind auth_basic as README.md shows it, the users in
+# %%DIR%%/htpasswd; each key of %extra is one more directive in it.
+sub agent_location {
+    my (%extra) = @_;
+    my $more = join '', map { "            $_ $extra{$_};\n" } sort keys %extra;
+    return <<"LOC";
+        location /live-help/agent/ {
+            live_help_endpoint;
+            auth_basic "Agents";
+            auth_basic_user_file %%DIR%%/htpasswd;
+            live_help_agent_user \$remote_user;
+$more        }
+LOC
+}
 my @RUNNING;
 
 # Lines that must never appear in an error log.

@@ -21,7 +21,7 @@ use Time::HiRes qw(time);
 our @EXPORT_OK = qw(
     repo_root module_path free_port wait_until timeout_seconds
     temp_dir read_file write_file gunzip_bytes html_escape can_connect
-    count_of
+    count_of self_signed_cert
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -118,6 +118,33 @@ sub write_file {
     close $fh or die "cannot write $path: $!\n";
     chmod 0644, $path;
     return $path;
+}
+
+# A key and a self-signed certificate for "localhost", made by openssl in
+# $dir: returns (certificate path, key path), for ssl_certificate lines.
+sub self_signed_cert {
+    my ($dir) = @_;
+    my ($crt, $key) = ("$dir/localhost.crt", "$dir/localhost.key");
+    my @args = ('-x509', '-newkey', 'ec', '-pkeyopt',
+                'ec_paramgen_curve:P-256', '-nodes', '-keyout', $key,
+                '-out', $crt, '-days', 1, '-subj', '/CN=localhost', '-batch');
+    my $out = `openssl req @args 2>&1`;
+    die "openssl could not make a certificate in $dir: $out\n" if $?;
+    chmod 0644, $crt, $key;
+    return ($crt, $key);
+}
+
+# The client side of TLS on a connected socket; the certificate is not
+# checked (tests make their own).
+sub start_tls {
+    my ($sock) = @_;
+    require IO::Socket::SSL;
+    IO::Socket::SSL->start_SSL($sock,
+        SSL_verify_mode => IO::Socket::SSL::SSL_VERIFY_NONE(),
+        SSL_hostname    => 'localhost',
+        Timeout         => timeout_seconds(),
+    ) or die "TLS handshake failed: " . IO::Socket::SSL::errstr() . "\n";
+    return $sock;
 }
 
 sub gunzip_bytes {

@@ -12,6 +12,7 @@ package LiveHelp::WS;
 #   my ($code, $reason) = $ws->expect_close;   # close frame, then EOF
 #
 #   my $res = LiveHelp::WS->handshake($port, %opts);  # refused handshakes
+#   (tls => 1: over TLS, for the handshake's answer only)
 
 use strict;
 use warnings;
@@ -63,6 +64,7 @@ sub handshake {
     }
     $sock->connect(pack_sockaddr_in($port, inet_aton('127.0.0.1')))
         or die "LiveHelp::WS: connect to $port: $!\n";
+    $sock = LiveHelp::Test::start_tls($sock) if $o{tls};
     $sock->autoflush(1);
     binmode $sock;
     # 'extra': bytes sent in the same write, right behind the request

@@ -240,11 +240,13 @@ function readIfExists(file) {
     }
 }
 
-/* the queue's directives the options ask for, in the http block */
-function queueConf({ assign, maxChats, grace, departments, http } = {}) {
+/* the queue's and agents' directives the options ask for, at http level */
+function queueConf({ assign, maxChats, grace, departments,
+                     agentLifetime, http } = {}) {
     return [
         http,
         assign && `live_help_assign ${assign};`,
+        agentLifetime && `live_help_agent_socket_lifetime ${agentLifetime};`,
         maxChats && `live_help_max_chats ${maxChats};`,
         grace && `live_help_agent_grace ${grace};`,
         departments && `live_help_departments ${departments};`,
@@ -254,8 +256,9 @@ function queueConf({ assign, maxChats, grace, departments, http } = {}) {
 /*
  * noStore: no live_help_redis, as an operator who forgot it; login: the
  * module's own login instead of auth_basic; departments ("sales
- * support=Customer_support"), assign ("manual"), prechat (true): the
- * directives of those names; http: more directives for the http block.
+ * support=Customer_support"), assign ("manual"), prechat (true),
+ * agentLifetime ("3s", live_help_agent_socket_lifetime): the directives
+ * of those names; http: more directives for the http block.
  */
 function nginxConf(dir, port, redisPort, opts = {}) {
     const { noStore = false, login = false, prechat = false } = opts;
