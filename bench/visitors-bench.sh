@@ -151,7 +151,10 @@ start_servers() {
     echo "maria:{PLAIN}pw" > "$d/agents"
     nginx_start "$d" 2 "load_module $module;" \
         "live_help_redis 127.0.0.1:$redis_port;
-    live_help_secret_file $d/secret;" \
+    live_help_secret_file $d/secret;
+    # the limits are checked, but a load client is not a shopper
+    live_help_limit_pages 100000/1s 100000/1s;
+    live_help_limit_requests 100000/1s;" \
         "listen 127.0.0.1:$port backlog=4096;
         location /live-help/ { live_help_endpoint; }
         location /live-help/agent/ {

@@ -156,6 +156,11 @@ start_nginx() {
         fi
         http="live_help_redis 127.0.0.1:$redis_port;
     live_help_secret_file $d/secret;"
+        if [ "$server" = lh ]; then
+            # the limits are checked, but a load client is not a shopper
+            http="$http
+    live_help_limit_messages 100000/1s 100000/1s;"
+        fi
         loc="location /live-help/ { live_help_endpoint; }"
         ws_path=/live-help/ws
     else
