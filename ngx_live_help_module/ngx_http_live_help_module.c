@@ -37,6 +37,7 @@ static char *ngx_http_live_help_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_live_help_title(ngx_conf_t *cf, void *post, void *data);
 
 
+static ngx_int_t ngx_http_live_help_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_live_help_init_process(ngx_cycle_t *cycle);
 static void ngx_http_live_help_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_live_help_origins(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -281,6 +282,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       0,
       NULL },
 
+    { ngx_string("live_help_handshake_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, handshake_timeout),
+      &ngx_http_live_help_send_timeout_bounds },
+
     { ngx_string("live_help_agent_grace"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -322,7 +330,7 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
 
 static ngx_http_module_t  ngx_http_live_help_module_ctx = {
     NULL,                                  /* preconfiguration */
-    ngx_http_live_help_filter_init,        /* postconfiguration */
+    ngx_http_live_help_postconfiguration,  /* postconfiguration */
 
     ngx_http_live_help_create_main_conf,   /* create main configuration */
     ngx_http_live_help_init_main_conf,     /* init main configuration */
@@ -372,6 +380,7 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
     lmcf->redis_db = NGX_CONF_UNSET;
     lmcf->assign = NGX_CONF_UNSET;
     lmcf->agent_grace = NGX_CONF_UNSET_MSEC;
+    lmcf->handshake_timeout = NGX_CONF_UNSET_MSEC;
     lmcf->retention = NGX_CONF_UNSET;
     lmcf->agent_session = NGX_CONF_UNSET;
 
@@ -416,6 +425,7 @@ ngx_http_live_help_read_secret(ngx_conf_t *cf,
 
     ngx_conf_init_value(lmcf->assign, 1);
     ngx_conf_init_msec_value(lmcf->agent_grace, 30000);
+    ngx_conf_init_msec_value(lmcf->handshake_timeout, 10000);
     ngx_conf_init_value(lmcf->retention, 90 * 86400);
 
     static u_char    random[32];
@@ -478,6 +488,42 @@ ngx_http_live_help_read_secret(ngx_conf_t *cf,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A connection that never finishes its request headers holds a slot for
+ * client_header_timeout (60 s by default): a few thousand half-open
+ * handshakes lock every visitor out for that long.  Servers with a chat
+ * endpoint wait live_help_handshake_timeout at most.  (nginx reads the
+ * headers with the timeout of the address's default server: the README
+ * says to put the endpoint there.)
+ */
+
+static ngx_int_t
+ngx_http_live_help_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                       s;
+    ngx_http_core_srv_conf_t       **cscfp;
+    ngx_http_core_main_conf_t       *cmcf;
+    ngx_http_live_help_srv_conf_t   *lscf;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_live_help_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        lscf = cscfp[s]->ctx->srv_conf[ngx_http_live_help_module.ctx_index];
+
+        if (lscf->endpoint.len
+            && cscfp[s]->client_header_timeout > lmcf->handshake_timeout)
+        {
+            cscfp[s]->client_header_timeout = lmcf->handshake_timeout;
+        }
+    }
+
+    return ngx_http_live_help_filter_init(cf);
 }
 
 

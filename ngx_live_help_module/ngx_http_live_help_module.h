@@ -39,6 +39,8 @@ typedef struct {
     ngx_flag_t          told_no_redis;
     ngx_flag_t          assign;    /* give waiting chats to agents */
     ngx_msec_t          agent_grace;
+    ngx_msec_t          handshake_timeout;  /* headers of a server with an
+                                               endpoint, at most */
     time_t              retention;  /* s a log is kept after its last
                                        event; 0: for ever */
 

@@ -14,6 +14,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use MIME::Base64 qw(encode_base64);
+use IO::Select;
+use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(time);
 
@@ -32,6 +34,7 @@ my $config = <<'CONF';
 load_module %%MODULE%%;
 http {
     live_help_redis 127.0.0.1:%%REDIS_PORT%%;
+    live_help_handshake_timeout 1s;
 
     # the tests pose as clients of many addresses
     set_real_ip_from 127.0.0.1;
@@ -436,6 +439,37 @@ subtest 'visitors_never_see_an_agents_login' => sub {
         'the login is in nothing the visitor got');
     $a->close;
     $v->close;
+};
+
+subtest 'half_open_handshakes_are_dropped_after_the_handshake_timeout' =>
+sub {
+    my $t0 = time;
+    my @socks = map {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $ngx->port, Proto => 'tcp') or die "connect: $!\n";
+        print $s "GET /live-help/ws HTTP/1.1\r\nHost: shop\r\n";
+        $s;
+    } 1 .. 200;
+
+    # each ends when nginx gives up on its headers
+    my $sel = IO::Select->new(@socks);
+    my $left = @socks;
+    my $last = 0;
+    while ($left && time - $t0 < 10) {
+        for my $s ($sel->can_read(1)) {
+            my $n = sysread($s, my $buf, 4096);
+            next if $n;
+            $sel->remove($s);
+            $left--;
+            $last = time - $t0;
+        }
+    }
+    diag(sprintf '200 half-open handshakes (client_header_timeout 60s, '
+        . 'live_help_handshake_timeout 1s): %d left after %.1f s',
+        $left, $last);
+    is($left, 0, 'every half-open handshake was dropped');
+    cmp_ok($last, '<', 4, 'within a few seconds, not a minute');
+    close $_ for @socks;
 };
 
 $ngx->stop;
