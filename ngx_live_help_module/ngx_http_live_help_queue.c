@@ -123,8 +123,8 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
 {
     u_char                *p, *last, now[NGX_INT64_LEN];
     u_char                 max[NGX_INT_T_LEN], depts[1024];
-    u_char                 keep[NGX_TIME_T_LEN];
-    ngx_str_t              args[9];
+    u_char                 keep[NGX_TIME_T_LEN], cap[NGX_INT_T_LEN];
+    ngx_str_t              args[10];
     ngx_uint_t             i;
     ngx_live_help_dept_t  *d;
 
@@ -171,7 +171,11 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
     args[8].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
                   - keep;
 
-    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 9,
+    args[9].data = cap;
+    args[9].len = ngx_sprintf(cap, "%i", ngx_live_help_queue_conf->max_events)
+                  - cap;
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 10,
                                     args);
 }
 
@@ -204,7 +208,8 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
 {
     u_char                      now[NGX_INT64_LEN], grace[NGX_INT_T_LEN];
     u_char                      old[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
-    ngx_str_t                   args[5];
+    u_char                      cap[NGX_INT_T_LEN];
+    ngx_str_t                   args[6];
     ngx_msec_t                  ms;
     ngx_live_help_store_req_t  *req;
 
@@ -225,6 +230,9 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
     args[4].data = keep;
     args[4].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
                   - keep;
+    args[5].data = cap;
+    args[5].len = ngx_sprintf(cap, "%i", ngx_live_help_queue_conf->max_events)
+                  - cap;
 
     if (!ngx_live_help_queue_migrated_all) {
         req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
@@ -240,7 +248,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
                       - old;
 
         if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                     5, args)
+                                     6, args)
             != NGX_OK)
         {
             ngx_live_help_store_req_free(req);
@@ -270,7 +278,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
         ngx_str_set(&args[3], "0");
     }
 
-    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 5,
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 6,
                                  args)
         != NGX_OK)
     {

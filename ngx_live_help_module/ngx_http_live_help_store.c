@@ -724,7 +724,8 @@ ngx_int_t
 ngx_live_help_store_act(ngx_live_help_store_req_t *req)
 {
     u_char               now[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
-    ngx_str_t            args[12];
+    u_char               cap[NGX_INT_T_LEN];
+    ngx_str_t            args[13];
     ngx_time_t          *tp;
     ngx_live_help_act_t *act;
 
@@ -763,8 +764,12 @@ ngx_live_help_store_act(ngx_live_help_store_req_t *req)
     args[11].len = ngx_sprintf(keep, "%T", ngx_live_help_conf->retention)
                    - keep;
 
+    args[12].data = cap;
+    args[12].len = ngx_sprintf(cap, "%i", ngx_live_help_conf->max_events)
+                   - cap;
+
     return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                    12, args);
+                                    13, args);
 }
 
 

@@ -81,7 +81,7 @@ sub published {
 my %TEXT = map {
     open my $fh, '<', "$LUA/$_.lua" or die "$LUA/$_.lua: $!\n";
     ($_ => do { local $/; <$fh> });
-} qw(conversation list);
+} qw(conversation list visitor);
 
 my $NOW = 1_800_000_000_000;
 
@@ -420,13 +420,75 @@ subtest 'the_list_has_the_queue_open_mine_closed_and_agents' => sub {
         'or the agents only');
 };
 
+subtest 'a_log_keeps_about_its_newest_max_events' => sub {
+    fresh();
+    for my $i (1 .. 1000) {
+        script('conversation', 'message', $NOW + $i, 'vcap', "c$i", 604800,
+               'visitor', '', qq({"kind":"message","text":"m$i"}), '', '0',
+               '0', 3600, 100);
+    }
+    my $len = $redis->command('XLEN', 'lh:c:vcap:log');
+    diag "1000 events with live_help_max_events 100: $len kept";
+    ok($len >= 100 && $len < 300, "about the newest 100 are kept ($len)");
+    my $last = $redis->command('XREVRANGE', 'lh:c:vcap:log', '+', '-',
+                               'COUNT', 1)->[0];
+    is(decode($last->[1][1])->{text}, 'm1000', 'the newest is there');
+    is(state_of('vcap')->{state}, 'waiting',
+        'the state does not depend on the trimmed events');
+    for my $i (1 .. 300) {
+        script('conversation', 'message', $NOW + $i, 'vall', "c$i", 604800,
+               'visitor', '', '{"kind":"message"}', '', '0', '0', 3600, 0);
+    }
+    is($redis->command('XLEN', 'lh:c:vall:log'), 301, '0: all are kept');
+};
+
+subtest 'a_new_e_mail_moves_the_visitor_in_the_index' => sub {
+    fresh();
+    script('visitor', 'profile', $NOW, 'vm', 2592000, 'M', 'one@x.example');
+    script('visitor', 'profile', $NOW, 'vm', 2592000, 'M', 'two@x.example');
+    is($redis->command('EXISTS', 'lh:e:one@x.example'), 0,
+        'the old address no longer names them');
+    is_deeply($redis->command('ZRANGE', 'lh:e:two@x.example', 0, -1), ['vm'],
+        'the new one does');
+    for my $i (1 .. 150) {
+        script('visitor', 'profile', $NOW + $i, "vx$i", 2592000, 'X',
+               'same@x.example');
+    }
+    is($redis->command('ZCARD', 'lh:e:same@x.example'), 100,
+        'one address names the newest 100 visitors at most');
+};
+
+subtest 'the_sweep_bounds_what_no_log_expiry_reaches' => sub {
+    fresh();
+    agent_here('aA', 'Ann', status => 'away');
+    ok($redis->command('TTL', 'lh:ag:aA') > 29 * 86400,
+        'an agent\'s record expires 30 days after their hello');
+    $redis->command('SADD', 'lh:away', 'aGone');
+    $redis->command('ZADD', 'lh:online', $NOW - 1, 'vlapsed');
+    $redis->command('ZADD', 'lh:seen', 1, 'vlapsed');
+    $redis->command('ZADD', 'lh:online', $NOW + 90_000, 'vhere');
+    $redis->command('ZADD', 'lh:seen', 2, 'vhere');
+    # a waiting shopper behind two whose logs expired
+    message('vreal', 'c', '{"kind":"message"}', assign => '0');
+    $redis->command('ZADD', 'lh:queue', 1, 'vexp1', 2, 'vexp2');
+    script('conversation', 'sweep', $NOW, 30_000, '0', 3600, 100);
+    is_deeply($redis->command('ZRANGE', 'lh:queue', 0, -1), ['vreal'],
+        'expired logs leave the head of the queue');
+    is_deeply($redis->command('ZRANGE', 'lh:online', 0, -1), ['vhere'],
+        'lapsed visitors leave "online"');
+    is_deeply($redis->command('ZRANGE', 'lh:seen', 0, -1), ['vhere'],
+        'and "seen"');
+    is_deeply($redis->command('SMEMBERS', 'lh:away'), ['aA'],
+        'an agent whose record expired leaves "away"');
+};
+
 subtest 'the_scripts_run_with_redis_cli_eval_as_documented' => sub {
     fresh();
     my $out = run_script('conversation.lua', [],
         [ 'message', $NOW, 'vcli', 'c', 604800, 'visitor', '',
           '{"kind":"message"}', '', 1, 0 ]);
     like($out, qr/^\d+-\d+$/, "redis-cli --eval works ($out)");
-    for my $name (qw(conversation list)) {
+    for my $name (qw(conversation list visitor)) {
         my $sha = $redis->command('SCRIPT', 'LOAD', $TEXT{$name});
         like($sha, qr/^[0-9a-f]{40}$/, "Redis compiles $name.lua");
         like($TEXT{$name}, qr/^-- ARGV\[1\]/m, 'its header says its arguments');
