@@ -153,11 +153,19 @@ install: $(MODULE)
 	    > $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf
 	ln -sf /usr/share/nginx/modules-available/mod-http-live-help.conf \
 	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+	@# the operator's command to erase a visitor (GDPR), and its script
+	install -D -m 755 scripts/live-help-erase \
+	    $(DESTDIR)/usr/sbin/live-help-erase
+	install -D -m 644 ngx_live_help_module/lua/erase.lua \
+	    $(DESTDIR)/usr/share/nginx/live-help/erase.lua
 
 uninstall:
 	rm -f $(DESTDIR)/usr/lib/nginx/modules/ngx_http_live_help_module.so \
 	    $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf \
-	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf \
+	    $(DESTDIR)/usr/sbin/live-help-erase \
+	    $(DESTDIR)/usr/share/nginx/live-help/erase.lua
+	-rmdir $(DESTDIR)/usr/share/nginx/live-help 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -81,7 +81,7 @@ sub published {
 my %TEXT = map {
     open my $fh, '<', "$LUA/$_.lua" or die "$LUA/$_.lua: $!\n";
     ($_ => do { local $/; <$fh> });
-} qw(conversation list visitor);
+} qw(conversation list visitor erase);
 
 my $NOW = 1_800_000_000_000;
 
@@ -442,6 +442,61 @@ subtest 'a_log_keeps_about_its_newest_max_events' => sub {
     is($redis->command('XLEN', 'lh:c:vall:log'), 301, '0: all are kept');
 };
 
+subtest 'erase_removes_a_visitor_found_by_e_mail_and_tells_agents' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 3);
+    for my $t ('vgone', 'vstay') {
+        script('visitor', 'page', $NOW, $t, 2592000, $NOW + 90_000,
+               'https://shop.example/', 'Shop', '', 'Chrome', '1');
+        message($t, 'c1', '{"kind":"message","text":"hi"}');
+        message($t, 'c2', '{"kind":"message","text":"again"}');
+    }
+    script('visitor', 'profile', $NOW, 'vgone', 2592000, 'Ann',
+           'Ann@Shop.Example');
+    script('visitor', 'profile', $NOW, 'vstay', 2592000, 'Bob',
+           'bob@shop.example');
+    is_deeply($redis->command('ZRANGE', 'lh:e:ann@shop.example', 0, -1),
+        ['vgone'], 'the e-mail, in lower case, names the visitor');
+    ok($redis->command('TTL', 'lh:e:ann@shop.example') > 2592000 - 10,
+        'and expires with their record');
+    my $before = $redis->traces('vgone');
+    my $stay = $redis->traces('vstay');
+    diag "vgone before: " . @{ $before->{keys} } . " keys (@{ $before->{keys} }), in "
+        . @{ $before->{in} } . " indexes (@{ $before->{in} })";
+    ok(grep({ $_ eq 'lh:mine:aM' } @{ $before->{in} }), 'Maria owns it');
+
+    my $sub = subscriber('lh:c:vgone');
+    my $out = run_script('erase.lua', [], [ 'email', 'ANN@shop.example' ]);
+    diag "erase.lua said: $out";
+    like($out, qr/vgone \d+ keys \d+ index entries/, 'says what it erased');
+    like($out, qr/erased 1 visitors/, 'and how many');
+    my $after = $redis->traces('vgone');
+    diag "vgone after: " . @{ $after->{keys} } . " keys (@{ $after->{keys} }), in "
+        . @{ $after->{in} } . " indexes";
+    is_deeply([ @$after{qw(keys in)} ], [ ['lh:gen:vgone'], [] ],
+        'nothing left but the generation that refuses its tokens');
+    is($redis->command('GET', 'lh:gen:vgone'), 1, 'generation 1');
+    ok($redis->command('TTL', 'lh:gen:vgone') > 30 * 86400,
+        'kept while a token could be valid');
+    is_deeply([ @{ $redis->traces('vstay') }{qw(keys in)} ],
+        [ @$stay{qw(keys in)} ], 'the other visitor is untouched');
+    is($redis->command('SCARD', 'lh:mine:aM'), 1, 'Maria has one chat left');
+    is_deeply([ published($sub, 'lh:c:vgone') ], ['! erased'],
+        'agents are told');
+
+    $out = run_script('erase.lua', [], [ 'visitor', 'vstay' ]);
+    like($out, qr/erased 1 visitors/, 'by visitor id too');
+    is_deeply([ @{ $redis->traces('vstay') }{qw(keys in)} ],
+        [ ['lh:gen:vstay'], [] ],
+        'and nothing of them is left either');
+    is($redis->command('SISMEMBER', 'lh:owners', 'aM'), 0,
+        'Maria owns nothing any more');
+    like(run_script('erase.lua', [], [ 'email', 'nobody@shop.example' ]),
+        qr/erased 0 visitors/, 'an unknown address erases nobody');
+    like(run_script('erase.lua', [], [ 'visitor', 'no*such' ]),
+        qr/not a visitor id/, 'a visitor id is checked');
+};
+
 subtest 'a_new_e_mail_moves_the_visitor_in_the_index' => sub {
     fresh();
     script('visitor', 'profile', $NOW, 'vm', 2592000, 'M', 'one@x.example');
@@ -488,7 +543,7 @@ subtest 'the_scripts_run_with_redis_cli_eval_as_documented' => sub {
         [ 'message', $NOW, 'vcli', 'c', 604800, 'visitor', '',
           '{"kind":"message"}', '', 1, 0 ]);
     like($out, qr/^\d+-\d+$/, "redis-cli --eval works ($out)");
-    for my $name (qw(conversation list visitor)) {
+    for my $name (qw(conversation list visitor erase)) {
         my $sha = $redis->command('SCRIPT', 'LOAD', $TEXT{$name});
         like($sha, qr/^[0-9a-f]{40}$/, "Redis compiles $name.lua");
         like($TEXT{$name}, qr/^-- ARGV\[1\]/m, 'its header says its arguments');

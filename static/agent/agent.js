@@ -236,6 +236,28 @@
         drawHead();
     }
 
+    /* the visitor was erased: their conversation and card go */
+    function erased(msg) {
+        var c = convs.get(msg.conversation);
+
+        if (!c) {
+            visitors.erased(msg.conversation);
+            return;
+        }
+        if (c.row) {
+            c.row.li.remove();
+        }
+        convs.delete(c.id);
+        visitors.erased(c.id);
+        if (current === c) {
+            current = null;
+            logEl.textContent = '';
+            layout.dataset.view = 'list';
+            drawHead();
+        }
+        schedule();
+    }
+
     function setPreview(c, ev, seq) {
         c.preview = (ev.from === 'agent' ? Client.displayName(ev.author)
                                            + ': ' : '') + str(ev.text);
@@ -1414,6 +1436,7 @@
         }
     });
     client.on('visitors', visitors.listed);
+    client.on('erased', erased);
     client.on('visitor', function (msg) {
         visitors.changed(msg);
         if (msg.visitor && convs.has(msg.visitor.visitor)) {

@@ -402,6 +402,7 @@
             case 'agents':
             case 'visitors':
             case 'visitor':
+            case 'erased':
                 /* agents' lists: nothing to keep, the page draws them */
                 emit(msg.type, msg);
                 break;
