@@ -698,7 +698,7 @@ ngx_live_help_agent_list(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m, ngx_uint_t what)
 {
     ngx_int_t                   rc;
-    ngx_str_t                   visitor;
+    ngx_str_t                   visitor, list;
     ngx_live_help_session_t    *s;
     ngx_live_help_store_req_t  *req;
 
@@ -723,8 +723,15 @@ ngx_live_help_agent_list(ngx_live_help_agent_t *a,
         break;
 
     default:
+        if (m && m->list) {
+            list.data = (u_char *) m->list;
+            list.len = ngx_strlen(m->list);
+        }
+
         rc = ngx_live_help_queue_list(req, &a->info.id,
-                                      what == NGX_LIVE_HELP_MSG_AGENTS);
+                                      what == NGX_LIVE_HELP_MSG_AGENTS,
+                                      (m && m->list) ? &list : NULL,
+                                      m ? m->offset : 0);
     }
 
     if (rc != NGX_OK) {

@@ -17,7 +17,8 @@
 
 #define NGX_LIVE_HELP_SWEEP_MIN      250
 #define NGX_LIVE_HELP_SWEEP_MAX      5000
-#define NGX_LIVE_HELP_LIST_LIMIT     "200"
+/* a list's page: what an agent can look through, not a whole spam wave */
+#define NGX_LIVE_HELP_LIST_LIMIT     "100"
 #define NGX_LIVE_HELP_MIGRATE_BATCH  "500"
 /* logs of protocol 1 quiet for longer than this are migrated as closed */
 #define NGX_LIVE_HELP_MIGRATE_OPEN   (86400 * 1000)
@@ -182,10 +183,10 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
 
 ngx_int_t
 ngx_live_help_queue_list(ngx_live_help_store_req_t *req, ngx_str_t *me,
-    ngx_uint_t agents_only)
+    ngx_uint_t agents_only, ngx_str_t *list, size_t offset)
 {
-    u_char     now[NGX_INT64_LEN];
-    ngx_str_t  args[4];
+    u_char     now[NGX_INT64_LEN], from[NGX_SIZE_T_LEN];
+    ngx_str_t  args[6];
 
     args[0].data = now;
     (void) ngx_live_help_queue_now(now, &args[0].len);
@@ -194,6 +195,15 @@ ngx_live_help_queue_list(ngx_live_help_store_req_t *req, ngx_str_t *me,
 
     if (agents_only) {
         ngx_str_set(&args[3], "agents");
+
+    } else if (list) {
+        ngx_str_set(&args[3], "page");
+        args[4] = *list;
+        args[5].data = from;
+        args[5].len = ngx_sprintf(from, "%uz", offset) - from;
+
+        return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_LIST, 6,
+                                        args);
 
     } else {
         ngx_str_set(&args[3], "all");
@@ -226,7 +236,8 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
     args[1].data = now;
     ms = ngx_live_help_queue_now(now, &args[1].len);
 
-    /* how long logs are kept: migrate and sweep both say it fifth */
+    /* how long logs are kept and how long they get: migrate and sweep
+     * both say it fifth and sixth */
     args[4].data = keep;
     args[4].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
                   - keep;

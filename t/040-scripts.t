@@ -537,6 +537,36 @@ subtest 'the_sweep_bounds_what_no_log_expiry_reaches' => sub {
         'an agent whose record expired leaves "away"');
 };
 
+subtest 'lists_come_in_pages_the_queue_oldest_first' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 0);
+    for my $i (1 .. 25) {
+        message(sprintf('vq%02d', $i), 'c', '{"kind":"message"}',
+                now => $NOW + $i, assign => '0');
+    }
+    my $first = decode(script('list', $NOW, 'aM', 10, 'all'));
+    is_deeply([ map { $_->{conversation} } @{ $first->{items} } ],
+        [ map { sprintf 'vq%02d', $_ } 1 .. 10 ],
+        'the first page of the queue: the 10 who waited longest');
+    is_deeply($first->{lists}{queue}, { total => 25, next => 10 },
+        'of 25, the next page at 10');
+    is($first->{queued}, 25, 'all of them counted as queued');
+    my (@all, $next);
+    $next = 0;
+    for (1 .. 10) {
+        my $p = decode(script('list', $NOW, 'aM', 10, 'page', 'queue',
+                              $next));
+        is($p->{list}, 'queue', "page at $next is of the queue");
+        push @all, map { $_->{conversation} } @{ $p->{items} };
+        $next = $p->{next};
+        last unless $next;
+    }
+    is_deeply(\@all, [ map { sprintf 'vq%02d', $_ } 1 .. 25 ],
+        'the pages hold each once, in order');
+    is(decode(script('list', $NOW, 'aM', 10, 'page', 'closed', 0))->{total},
+        0, 'an empty list has an empty page');
+};
+
 subtest 'the_scripts_run_with_redis_cli_eval_as_documented' => sub {
     fresh();
     my $out = run_script('conversation.lua', [],

@@ -17,6 +17,7 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use Test::More;
+use Time::HiRes qw(time);
 
 use LiveHelp::Nginx;
 use LiveHelp::Redis;
