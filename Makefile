@@ -124,7 +124,8 @@ test-asan: asan-module
 	LIVE_HELP_TEST_TIMEOUT=30 \
 	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/021-conversations.t \
 	          t/030-faults.t t/031-store-ready.t t/050-login.t t/060-limits.t \
-	          t/072-config-traps.t t/073-agent-lifetime.t
+	          t/072-config-traps.t t/073-agent-lifetime.t \
+	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/
@@ -154,11 +155,19 @@ install: $(MODULE)
 	    > $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf
 	ln -sf /usr/share/nginx/modules-available/mod-http-live-help.conf \
 	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+	@# the operator's command to erase a visitor (GDPR), and its script
+	install -D -m 755 scripts/live-help-erase \
+	    $(DESTDIR)/usr/sbin/live-help-erase
+	install -D -m 644 ngx_live_help_module/lua/erase.lua \
+	    $(DESTDIR)/usr/share/nginx/live-help/erase.lua
 
 uninstall:
 	rm -f $(DESTDIR)/usr/lib/nginx/modules/ngx_http_live_help_module.so \
 	    $(DESTDIR)/usr/share/nginx/modules-available/mod-http-live-help.conf \
-	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf
+	    $(DESTDIR)/etc/nginx/modules-enabled/50-mod-http-live-help.conf \
+	    $(DESTDIR)/usr/sbin/live-help-erase \
+	    $(DESTDIR)/usr/share/nginx/live-help/erase.lua
+	-rmdir $(DESTDIR)/usr/share/nginx/live-help 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

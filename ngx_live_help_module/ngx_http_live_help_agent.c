@@ -24,6 +24,9 @@
 
 
 #define NGX_LIVE_HELP_AGENT_ID_LEN   13
+/* a history answer stops adding events past this, or a quarter of the
+ * send limit if less: far below it, whatever the events hold */
+#define NGX_LIVE_HELP_HISTORY_BYTES  65536
 
 
 typedef struct {
@@ -321,9 +324,19 @@ ngx_live_help_agent_limit(ngx_live_help_session_t *s,
 
     switch (m->type) {
 
+    case NGX_LIVE_HELP_MSG_HISTORY:
+        /* a long log comes in many pages: they have their own allowance */
+        wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_HISTORY);
+
+        if (wait) {
+            *rc = ngx_live_help_session_too_fast(s, wait, m->id);
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+
     case NGX_LIVE_HELP_MSG_AWAY:
     case NGX_LIVE_HELP_MSG_SERVE:
-    case NGX_LIVE_HELP_MSG_HISTORY:
     case NGX_LIVE_HELP_MSG_LIST:
     case NGX_LIVE_HELP_MSG_AGENTS:
     case NGX_LIVE_HELP_MSG_VISITORS:
@@ -700,13 +713,20 @@ ngx_live_help_agent_history(ngx_live_help_session_t *s,
 }
 
 
+/*
+ * {"type":"history","conversation":"...","events":[...]}, with "more":true
+ * and "last" (the last seq in it) when the log goes on: the stored bytes
+ * go out as they are, as many events as fit in the bound (one at least)
+ */
+
 static void
 ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
     redisReply *reply)
 {
     u_char                   *p;
-    size_t                    i, len;
-    ngx_str_t                 id, event;
+    size_t                    i, n, len, bound, size;
+    ngx_str_t                 id, event, last;
+    ngx_uint_t                more;
     ngx_live_help_msg_t      *msg;
     ngx_live_help_session_t  *s;
 
@@ -720,16 +740,30 @@ ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
         return;
     }
 
-    /* the stored bytes go out as they are */
+    bound = ngx_min(NGX_LIVE_HELP_HISTORY_BYTES, s->ws->conf->send_limit / 4);
 
-    len = sizeof(head) - 1 + req->conv.len + sizeof("\",\"events\":[]}");
+    len = sizeof(head) - 1 + req->conv.len + sizeof("\",\"events\":[]}")
+          + sizeof(",\"more\":true,\"last\":\"\"") + NGX_INT64_LEN * 2 + 1;
 
-    for (i = 0; i < reply->elements; i++) {
-        if (ngx_live_help_store_entry(reply->element[i], &id, &event)
-            == NGX_OK)
+    more = (reply->elements == NGX_LIVE_HELP_HISTORY_COUNT);
+    ngx_str_null(&last);
+
+    for (n = 0; n < reply->elements; n++) {
+        if (ngx_live_help_store_entry(reply->element[n], &id, &event)
+            != NGX_OK)
         {
-            len += sizeof("{\"seq\":\"\",\"event\":},") + id.len + event.len;
+            continue;
         }
+
+        size = sizeof("{\"seq\":\"\",\"event\":},") + id.len + event.len;
+
+        if (last.len && len + size > bound) {
+            more = 1;
+            break;
+        }
+
+        len += size;
+        last = id;
     }
 
     msg = ngx_live_help_msg_alloc(len, s->ws->connection->log);
@@ -741,7 +775,7 @@ ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
     p = ngx_cpymem(p, req->conv.data, req->conv.len);
     p = ngx_cpymem(p, "\",\"events\":[", sizeof("\",\"events\":[") - 1);
 
-    for (i = 0; i < reply->elements; i++) {
+    for (i = 0; i < n; i++) {
         if (ngx_live_help_store_entry(reply->element[i], &id, &event)
             != NGX_OK)
         {
@@ -752,7 +786,13 @@ ngx_live_help_agent_history_reply(ngx_live_help_store_req_t *req,
                         (p[-1] == '[') ? "" : ",", &id, &event);
     }
 
-    p = ngx_cpymem(p, "]}", 2);
+    *p++ = ']';
+
+    if (more && last.len) {
+        p = ngx_sprintf(p, ",\"more\":true,\"last\":\"%V\"", &last);
+    }
+
+    *p++ = '}';
     msg->len = p - msg->data;
 
     (void) ngx_live_help_ws_send(s->ws, msg);
@@ -771,7 +811,7 @@ ngx_live_help_agent_list(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m, ngx_uint_t what)
 {
     ngx_int_t                   rc;
-    ngx_str_t                   visitor;
+    ngx_str_t                   visitor, list;
     ngx_live_help_session_t    *s;
     ngx_live_help_store_req_t  *req;
 
@@ -796,8 +836,15 @@ ngx_live_help_agent_list(ngx_live_help_agent_t *a,
         break;
 
     default:
+        if (m && m->list) {
+            list.data = (u_char *) m->list;
+            list.len = ngx_strlen(m->list);
+        }
+
         rc = ngx_live_help_queue_list(req, &a->info.id,
-                                      what == NGX_LIVE_HELP_MSG_AGENTS);
+                                      what == NGX_LIVE_HELP_MSG_AGENTS,
+                                      (m && m->list) ? &list : NULL,
+                                      m ? m->offset : 0);
     }
 
     if (rc != NGX_OK) {

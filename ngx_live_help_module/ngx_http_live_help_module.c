@@ -112,6 +112,12 @@ static ngx_http_live_help_bounds_t  ngx_http_live_help_grace_bounds = {
     "must be from 0 to 1d"
 };
 
+/* a visitor's log: fewer would cut short a real customer's years of chats */
+static ngx_http_live_help_bounds_t  ngx_http_live_help_max_events_bounds = {
+    ngx_http_live_help_bounds, 100, 1000000,
+    "must be from 100 to 1000000"
+};
+
 /* time_t is a machine word too */
 static ngx_http_live_help_bounds_t  ngx_http_live_help_session_bounds = {
     ngx_http_live_help_bounds, 60, 30 * 24 * 3600,
@@ -275,6 +281,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       offsetof(ngx_http_live_help_main_conf_t, retention),
       NULL },
 
+    { ngx_string("live_help_max_events"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_live_help_main_conf_t, max_events),
+      &ngx_http_live_help_max_events_bounds },
+
     { ngx_string("live_help_assign"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_live_help_assign,
@@ -382,6 +395,7 @@ ngx_http_live_help_create_main_conf(ngx_conf_t *cf)
     lmcf->agent_grace = NGX_CONF_UNSET_MSEC;
     lmcf->handshake_timeout = NGX_CONF_UNSET_MSEC;
     lmcf->retention = NGX_CONF_UNSET;
+    lmcf->max_events = NGX_CONF_UNSET;
     lmcf->agent_session = NGX_CONF_UNSET;
 
     return lmcf;
@@ -427,6 +441,7 @@ ngx_http_live_help_read_secret(ngx_conf_t *cf,
     ngx_conf_init_msec_value(lmcf->agent_grace, 30000);
     ngx_conf_init_msec_value(lmcf->handshake_timeout, 10000);
     ngx_conf_init_value(lmcf->retention, 90 * 86400);
+    ngx_conf_init_value(lmcf->max_events, 10000);
 
     static u_char    random[32];
     static ngx_uint_t  made;

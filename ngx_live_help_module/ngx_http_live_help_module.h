@@ -43,6 +43,7 @@ typedef struct {
                                                endpoint, at most */
     time_t              retention;  /* s a log is kept after its last
                                        event; 0: for ever */
+    ngx_int_t           max_events; /* a log's events, about */
 
     /* the module's own agent login */
     ngx_str_t           agents_file;

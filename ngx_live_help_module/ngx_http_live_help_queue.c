@@ -17,7 +17,8 @@
 
 #define NGX_LIVE_HELP_SWEEP_MIN      250
 #define NGX_LIVE_HELP_SWEEP_MAX      5000
-#define NGX_LIVE_HELP_LIST_LIMIT     "200"
+/* a list's page: what an agent can look through, not a whole spam wave */
+#define NGX_LIVE_HELP_LIST_LIMIT     "100"
 #define NGX_LIVE_HELP_MIGRATE_BATCH  "500"
 /* logs of protocol 1 quiet for longer than this are migrated as closed */
 #define NGX_LIVE_HELP_MIGRATE_OPEN   (86400 * 1000)
@@ -123,8 +124,8 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
 {
     u_char                *p, *last, now[NGX_INT64_LEN];
     u_char                 max[NGX_INT_T_LEN], depts[1024];
-    u_char                 keep[NGX_TIME_T_LEN];
-    ngx_str_t              args[9];
+    u_char                 keep[NGX_TIME_T_LEN], cap[NGX_INT_T_LEN];
+    ngx_str_t              args[10];
     ngx_uint_t             i;
     ngx_live_help_dept_t  *d;
 
@@ -171,17 +172,21 @@ ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info)
     args[8].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
                   - keep;
 
-    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 9,
+    args[9].data = cap;
+    args[9].len = ngx_sprintf(cap, "%i", ngx_live_help_queue_conf->max_events)
+                  - cap;
+
+    return ngx_live_help_queue_tell(NGX_LIVE_HELP_SCRIPT_CONVERSATION, 10,
                                     args);
 }
 
 
 ngx_int_t
 ngx_live_help_queue_list(ngx_live_help_store_req_t *req, ngx_str_t *me,
-    ngx_uint_t agents_only)
+    ngx_uint_t agents_only, ngx_str_t *list, size_t offset)
 {
-    u_char     now[NGX_INT64_LEN];
-    ngx_str_t  args[4];
+    u_char     now[NGX_INT64_LEN], from[NGX_SIZE_T_LEN];
+    ngx_str_t  args[6];
 
     args[0].data = now;
     (void) ngx_live_help_queue_now(now, &args[0].len);
@@ -190,6 +195,15 @@ ngx_live_help_queue_list(ngx_live_help_store_req_t *req, ngx_str_t *me,
 
     if (agents_only) {
         ngx_str_set(&args[3], "agents");
+
+    } else if (list) {
+        ngx_str_set(&args[3], "page");
+        args[4] = *list;
+        args[5].data = from;
+        args[5].len = ngx_sprintf(from, "%uz", offset) - from;
+
+        return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_LIST, 6,
+                                        args);
 
     } else {
         ngx_str_set(&args[3], "all");
@@ -204,7 +218,8 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
 {
     u_char                      now[NGX_INT64_LEN], grace[NGX_INT_T_LEN];
     u_char                      old[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
-    ngx_str_t                   args[5];
+    u_char                      cap[NGX_INT_T_LEN];
+    ngx_str_t                   args[6];
     ngx_msec_t                  ms;
     ngx_live_help_store_req_t  *req;
 
@@ -221,10 +236,14 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
     args[1].data = now;
     ms = ngx_live_help_queue_now(now, &args[1].len);
 
-    /* how long logs are kept: migrate and sweep both say it fifth */
+    /* how long logs are kept and how long they get: migrate and sweep
+     * both say it fifth and sixth */
     args[4].data = keep;
     args[4].len = ngx_sprintf(keep, "%T", ngx_live_help_queue_conf->retention)
                   - keep;
+    args[5].data = cap;
+    args[5].len = ngx_sprintf(cap, "%i", ngx_live_help_queue_conf->max_events)
+                  - cap;
 
     if (!ngx_live_help_queue_migrated_all) {
         req = ngx_live_help_store_req(NULL, &ngx_live_help_queue_timer,
@@ -240,7 +259,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
                       - old;
 
         if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                     5, args)
+                                     6, args)
             != NGX_OK)
         {
             ngx_live_help_store_req_free(req);
@@ -270,7 +289,7 @@ ngx_live_help_queue_sweep(ngx_event_t *ev)
         ngx_str_set(&args[3], "0");
     }
 
-    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 5,
+    if (ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION, 6,
                                  args)
         != NGX_OK)
     {

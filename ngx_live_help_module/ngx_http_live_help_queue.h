@@ -38,11 +38,12 @@ void ngx_live_help_queue_exit_process(void);
 ngx_int_t ngx_live_help_queue_agent(ngx_live_help_agent_info_t *info);
 
 /*
- * The panel's list (or the agents only) for the agent "me": the reply is
- * a string of JSON, a whole message to send as it is.
+ * The panel's lists (or the agents only) for the agent "me", or the page
+ * of one list ("mine", "queue", "open", "closed") from offset on: the
+ * reply is a string of JSON, a whole message to send as it is.
  */
 ngx_int_t ngx_live_help_queue_list(ngx_live_help_store_req_t *req,
-    ngx_str_t *me, ngx_uint_t agents_only);
+    ngx_str_t *me, ngx_uint_t agents_only, ngx_str_t *list, size_t offset);
 
 
 /*

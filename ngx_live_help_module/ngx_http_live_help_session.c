@@ -31,6 +31,12 @@ static void ngx_live_help_session_told(ngx_uint_t agents, void *owner);
 /* the shared memory of the limits per address */
 static ngx_shm_zone_t  *ngx_live_help_session_limits;
 
+/*
+ * Pages of history an agent may read: 1000 at once, then 100 a second
+ * (6 MB a second): a log of 10000 long messages in one go, not a loop
+ */
+static ngx_live_help_rate_t  ngx_live_help_history_rate = { 10, 1000 };
+
 /* typing events that go on: 4 at once, then one a second */
 static ngx_live_help_rate_t  ngx_live_help_typing_rate = { 1000, 4 };
 
@@ -589,6 +595,12 @@ ngx_live_help_session_limit(ngx_live_help_session_t *s, ngx_uint_t what)
         break;
 
     case NGX_LIVE_HELP_LIMIT_PAGE:
+        if (ws->role == NGX_LIVE_HELP_AGENT) {
+            /* NGX_LIVE_HELP_LIMIT_HISTORY */
+            rate = &ngx_live_help_history_rate;
+            break;
+        }
+
         rate = &llcf->limit_pages[0];
         address = &llcf->limit_pages[1];
         kind = NGX_LIVE_HELP_LIMIT_PAGES;

@@ -31,7 +31,8 @@
 
 /* what a socket is limited in */
 #define NGX_LIVE_HELP_LIMIT_MESSAGE  0   /* messages and changes: cid */
-#define NGX_LIVE_HELP_LIMIT_PAGE     1
+#define NGX_LIVE_HELP_LIMIT_PAGE     1   /* agents: history pages */
+#define NGX_LIVE_HELP_LIMIT_HISTORY  1
 #define NGX_LIVE_HELP_LIMIT_REQUEST  2   /* pings, profiles, agents' asks */
 #define NGX_LIVE_HELP_LIMIT_TYPING   3   /* ngx_live_help_session_typing() */
 #define NGX_LIVE_HELP_LIMIT_STRIKE   4   /* refusals: bad or too many */

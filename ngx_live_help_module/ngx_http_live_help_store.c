@@ -611,8 +611,9 @@ ngx_live_help_sub_message(redisAsyncContext *ac, void *r, void *privdata)
 
 /*
  * payload: "<id> <event>" for a stored event, "~ <event>" for one that is
- * said only.  The message is made once and sent to every follower that
- * should have it: all agents (conv NULL), or the conversation's followers.
+ * said only, "! erased" when lua/erase.lua erased the visitor.  The message
+ * is made once and sent to every follower that should have it: all agents
+ * (conv NULL), or the conversation's followers.
  */
 
 static void
@@ -631,7 +632,20 @@ ngx_live_help_deliver(ngx_live_help_conv_t *conv, ngx_str_t *cid,
         return;
     }
 
-    stored = !(sp - payload->data == 1 && payload->data[0] == '~');
+    stored = !(sp - payload->data == 1
+               && (payload->data[0] == '~' || payload->data[0] == '!'));
+
+    if (payload->data[0] == '!' && !stored) {
+        /* the only notice: {"type":"erased","conversation":"..."} */
+        if ((size_t) (payload->data + payload->len - sp - 1)
+               != sizeof("erased") - 1
+            || ngx_strncmp(sp + 1, "erased", sizeof("erased") - 1) != 0)
+        {
+            return;
+        }
+
+        sp = NULL;
+    }
 
     if (stored
         && ngx_live_help_seq_parse(payload->data, sp - payload->data, &seq)
@@ -642,8 +656,9 @@ ngx_live_help_deliver(ngx_live_help_conv_t *conv, ngx_str_t *cid,
 
     msg = ngx_live_help_event_msg(cid, stored ? payload->data : NULL,
                                   stored ? (size_t) (sp - payload->data) : 0,
-                                  sp + 1,
-                                  payload->data + payload->len - sp - 1);
+                                  sp ? sp + 1 : NULL,
+                                  sp ? payload->data + payload->len - sp - 1
+                                     : 0);
     if (msg == NULL) {
         return;
     }
@@ -700,6 +715,13 @@ ngx_live_help_event_msg(ngx_str_t *cid, u_char *seq, size_t seq_len,
         return NULL;
     }
 
+    if (event == NULL) {
+        msg->len = ngx_sprintf(msg->data, "{\"type\":\"erased\","
+                               "\"conversation\":\"%V\"}", cid)
+                   - msg->data;
+        return msg;
+    }
+
     if (seq) {
         p = ngx_sprintf(msg->data, "{\"type\":\"event\","
                         "\"conversation\":\"%V\",\"seq\":\"%*s\","
@@ -724,7 +746,8 @@ ngx_int_t
 ngx_live_help_store_act(ngx_live_help_store_req_t *req)
 {
     u_char               now[NGX_INT64_LEN], keep[NGX_TIME_T_LEN];
-    ngx_str_t            args[13];
+    u_char               cap[NGX_INT_T_LEN];
+    ngx_str_t            args[14];
     ngx_time_t          *tp;
     ngx_live_help_act_t *act;
 
@@ -763,10 +786,13 @@ ngx_live_help_store_act(ngx_live_help_store_req_t *req)
     args[11].len = ngx_sprintf(keep, "%T", ngx_live_help_conf->retention)
                    - keep;
 
-    args[12] = act->limit;
+    args[12].data = cap;
+    args[12].len = ngx_sprintf(cap, "%i", ngx_live_help_conf->max_events)
+                   - cap;
+    args[13] = act->limit;
 
     return ngx_live_help_store_call(req, NGX_LIVE_HELP_SCRIPT_CONVERSATION,
-                                    13, args);
+                                    14, args);
 }
 
 

@@ -24,7 +24,7 @@
 
 #define NGX_LIVE_HELP_CHANNEL        "lh:c:"
 #define NGX_LIVE_HELP_VISITORS_CHANNEL  "lh:visitors"
-#define NGX_LIVE_HELP_HISTORY_COUNT  1000
+#define NGX_LIVE_HELP_HISTORY_COUNT  250
 
 
 typedef struct {

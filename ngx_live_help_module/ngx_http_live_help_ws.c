@@ -852,8 +852,17 @@ ngx_live_help_ws_queue(ngx_live_help_ws_t *ws, ngx_live_help_out_t *out)
     ws->last_out = &out->next;
     ws->queued += size;
 
-    if (ws->queued > ws->conf->send_limit) {
-        /* a slow reader: memory stays bounded, it resumes when back */
+    /*
+     * A slow reader: more than the limit is queued besides the message
+     * being written and besides this one; one message alone, however
+     * large, says nothing of the reader.  Memory stays bounded; it
+     * resumes when back.
+     */
+    if (ws->queued - ngx_max(size, ws->out->head_len
+                                   + (ws->out->msg ? ws->out->msg->len : 0)
+                                   - ws->out->sent)
+        > ws->conf->send_limit)
+    {
         ngx_log_error(NGX_LOG_INFO, ws->connection->log, 0,
                       "live_help: closing slow client, %uz bytes queued",
                       ws->queued);

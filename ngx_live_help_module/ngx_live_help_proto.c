@@ -21,6 +21,7 @@ static const char *ngx_live_help_proto_text(json_t *root, const char *key,
 static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
 static int ngx_live_help_proto_text_ok(const char *text, size_t len);
 static int ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_list(ngx_live_help_proto_msg_t *m);
 static const char *ngx_live_help_proto_find(const char *hay, size_t len,
     const char *needle);
 
@@ -298,7 +299,7 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
     }
 
     if (strcmp(type, "conversations") == 0 && agent) {
-        return m->type = NGX_LIVE_HELP_MSG_LIST;
+        return ngx_live_help_proto_list(m);
     }
 
     return ngx_live_help_proto_bad(m, "unknown_type",
@@ -470,6 +471,51 @@ ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m)
     m->serve[n] = NULL;
 
     return m->type = NGX_LIVE_HELP_MSG_SERVE;
+}
+
+
+/*
+ * {"type":"conversations"}: the first page of every list;
+ * {"type":"conversations","list":"queue","offset":100}: one list's page
+ */
+
+static int
+ngx_live_help_proto_list(ngx_live_help_proto_msg_t *m)
+{
+    json_t      *v;
+    json_int_t   n;
+    const char  *list;
+
+    v = json_object_get(m->root, "list");
+
+    if (v == NULL || json_is_null(v)) {
+        return m->type = NGX_LIVE_HELP_MSG_LIST;
+    }
+
+    list = json_string_value(v);
+
+    if (list == NULL
+        || (strcmp(list, "mine") != 0 && strcmp(list, "queue") != 0
+            && strcmp(list, "open") != 0 && strcmp(list, "closed") != 0))
+    {
+        return ngx_live_help_proto_bad(m, "bad_list",
+                                       "\"list\" must be mine, queue, "
+                                       "open or closed");
+    }
+
+    v = json_object_get(m->root, "offset");
+    n = json_is_integer(v) ? json_integer_value(v) : (v ? -1 : 0);
+
+    if (n < 0 || n > NGX_LIVE_HELP_OFFSET_MAX) {
+        return ngx_live_help_proto_bad(m, "bad_list",
+                                       "\"offset\" must be a number from 0 "
+                                       "to 1000000");
+    }
+
+    m->list = list;
+    m->offset = (size_t) n;
+
+    return m->type = NGX_LIVE_HELP_MSG_LIST;
 }
 
 

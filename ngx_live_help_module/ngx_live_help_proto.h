@@ -36,6 +36,8 @@
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
+/* the furthest page of a list of conversations */
+#define NGX_LIVE_HELP_OFFSET_MAX     1000000
 
 /* longer page fields are cut (at a character's start) */
 #define NGX_LIVE_HELP_URL_MAX        2048
@@ -85,6 +87,11 @@ typedef struct {
     size_t        email_len;
 
     const char   *visitor;       /* agents' visitor */
+
+    /* conversations: one list's page (mine, queue, open, closed) from
+     * offset on; NULL: the first page of every list */
+    const char   *list;
+    size_t        offset;
 
     /* serve: department ids, checked as ids; NULL-terminated */
     const char   *serve[NGX_LIVE_HELP_SERVE_MAX + 1];

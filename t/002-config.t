@@ -185,6 +185,26 @@ rejected('retention_under_an_hour_is_rejected', 'live_help_retention',
 rejected('retention_not_a_time_is_rejected', 'live_help_retention',
     http => "live_help_redis 127.0.0.1:6379;\n    live_help_retention long;");
 
+subtest 'max_events_forms_pass' => sub {
+    for my $v (100, 10000, 1000000) {
+        my ($rc, $out) = nginx_t(http => "live_help_redis 127.0.0.1:6379;"
+                                        . "\n    live_help_max_events $v;");
+        is($rc, 0, "live_help_max_events $v") or diag $out;
+    }
+};
+
+rejected('max_events_under_100_is_rejected', 'live_help_max_events',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_max_events 99;");
+
+rejected('max_events_over_a_million_is_rejected', 'live_help_max_events',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_max_events 2000000;");
+
+rejected('max_events_not_a_number_is_rejected', 'live_help_max_events',
+    http => "live_help_redis 127.0.0.1:6379;\n    live_help_max_events many;");
+
+rejected('max_events_in_a_server_is_rejected', 'live_help_max_events',
+    server => 'live_help_max_events 500;');
+
 rejected('assign_in_a_server_is_rejected',
     'live_help_assign', server => 'live_help_assign auto;');
 subtest 'live_help_hours_forms_pass' => sub {

@@ -34,6 +34,18 @@ is(readlink($link) // '',
     '/usr/share/nginx/modules-available/mod-http-live-help.conf',
     'enabled by a link in modules-enabled, like Debian\'s modules');
 
+# the operator's erase command finds its script where it was installed
+my $erase = "$root/usr/sbin/live-help-erase";
+ok(-x $erase, 'live-help-erase in /usr/sbin');
+ok(-f "$root/usr/share/nginx/live-help/erase.lua",
+    'its script in /usr/share/nginx/live-help');
+my $usage = `'$erase' 2>&1`;
+is($? >> 8, 2, 'live-help-erase without a visitor is a usage error');
+like($usage, qr/usage: live-help-erase/, 'and says how to call it');
+like(`'$erase' -p 1 nobody\@shop.example 2>&1`,
+    qr/live-help-erase: (?!erase\.lua not found)/,
+    'it found erase.lua (and then no Redis on port 1)');
+
 my $ngx = LiveHelp::Nginx->start(vars => { SO => $so }, config => <<'CONF');
 load_module %%SO%%;
 http {
@@ -48,6 +60,7 @@ $ngx->stop;
 
 $out = `make -s -C '$repo' uninstall DESTDIR='$root' 2>&1`;
 is($?, 0, 'make uninstall succeeds') or diag $out;
-ok(!-e $so && !-e $snippet && !-l $link, 'and removes all three');
+ok(!-e $so && !-e $snippet && !-l $link && !-e $erase,
+    'and removes them all');
 
 done_testing;

@@ -81,7 +81,7 @@ sub published {
 my %TEXT = map {
     open my $fh, '<', "$LUA/$_.lua" or die "$LUA/$_.lua: $!\n";
     ($_ => do { local $/; <$fh> });
-} qw(conversation list);
+} qw(conversation list visitor erase);
 
 my $NOW = 1_800_000_000_000;
 
@@ -420,13 +420,160 @@ subtest 'the_list_has_the_queue_open_mine_closed_and_agents' => sub {
         'or the agents only');
 };
 
+subtest 'a_log_keeps_about_its_newest_max_events' => sub {
+    fresh();
+    for my $i (1 .. 1000) {
+        script('conversation', 'message', $NOW + $i, 'vcap', "c$i", 604800,
+               'visitor', '', qq({"kind":"message","text":"m$i"}), '', '0',
+               '0', 3600, 100);
+    }
+    my $len = $redis->command('XLEN', 'lh:c:vcap:log');
+    diag "1000 events with live_help_max_events 100: $len kept";
+    ok($len >= 100 && $len < 300, "about the newest 100 are kept ($len)");
+    my $last = $redis->command('XREVRANGE', 'lh:c:vcap:log', '+', '-',
+                               'COUNT', 1)->[0];
+    is(decode($last->[1][1])->{text}, 'm1000', 'the newest is there');
+    is(state_of('vcap')->{state}, 'waiting',
+        'the state does not depend on the trimmed events');
+    for my $i (1 .. 300) {
+        script('conversation', 'message', $NOW + $i, 'vall', "c$i", 604800,
+               'visitor', '', '{"kind":"message"}', '', '0', '0', 3600, 0);
+    }
+    is($redis->command('XLEN', 'lh:c:vall:log'), 301, '0: all are kept');
+};
+
+subtest 'erase_removes_a_visitor_found_by_e_mail_and_tells_agents' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 3);
+    for my $t ('vgone', 'vstay') {
+        script('visitor', 'page', $NOW, $t, 2592000, $NOW + 90_000,
+               'https://shop.example/', 'Shop', '', 'Chrome', '1');
+        message($t, 'c1', '{"kind":"message","text":"hi"}');
+        message($t, 'c2', '{"kind":"message","text":"again"}');
+    }
+    script('visitor', 'profile', $NOW, 'vgone', 2592000, 'Ann',
+           'Ann@Shop.Example');
+    script('visitor', 'profile', $NOW, 'vstay', 2592000, 'Bob',
+           'bob@shop.example');
+    is_deeply($redis->command('ZRANGE', 'lh:e:ann@shop.example', 0, -1),
+        ['vgone'], 'the e-mail, in lower case, names the visitor');
+    ok($redis->command('TTL', 'lh:e:ann@shop.example') > 2592000 - 10,
+        'and expires with their record');
+    my $before = $redis->traces('vgone');
+    my $stay = $redis->traces('vstay');
+    diag "vgone before: " . @{ $before->{keys} } . " keys (@{ $before->{keys} }), in "
+        . @{ $before->{in} } . " indexes (@{ $before->{in} })";
+    ok(grep({ $_ eq 'lh:mine:aM' } @{ $before->{in} }), 'Maria owns it');
+
+    my $sub = subscriber('lh:c:vgone');
+    my $out = run_script('erase.lua', [], [ 'email', 'ANN@shop.example' ]);
+    diag "erase.lua said: $out";
+    like($out, qr/vgone \d+ keys \d+ index entries/, 'says what it erased');
+    like($out, qr/erased 1 visitors/, 'and how many');
+    my $after = $redis->traces('vgone');
+    diag "vgone after: " . @{ $after->{keys} } . " keys (@{ $after->{keys} }), in "
+        . @{ $after->{in} } . " indexes";
+    is_deeply([ @$after{qw(keys in)} ], [ ['lh:gen:vgone'], [] ],
+        'nothing left but the generation that refuses its tokens');
+    is($redis->command('GET', 'lh:gen:vgone'), 1, 'generation 1');
+    ok($redis->command('TTL', 'lh:gen:vgone') > 30 * 86400,
+        'kept while a token could be valid');
+    is_deeply([ @{ $redis->traces('vstay') }{qw(keys in)} ],
+        [ @$stay{qw(keys in)} ], 'the other visitor is untouched');
+    is($redis->command('SCARD', 'lh:mine:aM'), 1, 'Maria has one chat left');
+    is_deeply([ published($sub, 'lh:c:vgone') ], ['! erased'],
+        'agents are told');
+
+    $out = run_script('erase.lua', [], [ 'visitor', 'vstay' ]);
+    like($out, qr/erased 1 visitors/, 'by visitor id too');
+    is_deeply([ @{ $redis->traces('vstay') }{qw(keys in)} ],
+        [ ['lh:gen:vstay'], [] ],
+        'and nothing of them is left either');
+    is($redis->command('SISMEMBER', 'lh:owners', 'aM'), 0,
+        'Maria owns nothing any more');
+    like(run_script('erase.lua', [], [ 'email', 'nobody@shop.example' ]),
+        qr/erased 0 visitors/, 'an unknown address erases nobody');
+    like(run_script('erase.lua', [], [ 'visitor', 'no*such' ]),
+        qr/not a visitor id/, 'a visitor id is checked');
+};
+
+subtest 'a_new_e_mail_moves_the_visitor_in_the_index' => sub {
+    fresh();
+    script('visitor', 'profile', $NOW, 'vm', 2592000, 'M', 'one@x.example');
+    script('visitor', 'profile', $NOW, 'vm', 2592000, 'M', 'two@x.example');
+    is($redis->command('EXISTS', 'lh:e:one@x.example'), 0,
+        'the old address no longer names them');
+    is_deeply($redis->command('ZRANGE', 'lh:e:two@x.example', 0, -1), ['vm'],
+        'the new one does');
+    for my $i (1 .. 150) {
+        script('visitor', 'profile', $NOW + $i, "vx$i", 2592000, 'X',
+               'same@x.example');
+    }
+    is($redis->command('ZCARD', 'lh:e:same@x.example'), 100,
+        'one address names the newest 100 visitors at most');
+};
+
+subtest 'the_sweep_bounds_what_no_log_expiry_reaches' => sub {
+    fresh();
+    agent_here('aA', 'Ann', status => 'away');
+    ok($redis->command('TTL', 'lh:ag:aA') > 29 * 86400,
+        'an agent\'s record expires 30 days after their hello');
+    $redis->command('SADD', 'lh:away', 'aGone');
+    $redis->command('ZADD', 'lh:online', $NOW - 1, 'vlapsed');
+    $redis->command('ZADD', 'lh:seen', 1, 'vlapsed');
+    $redis->command('ZADD', 'lh:online', $NOW + 90_000, 'vhere');
+    $redis->command('ZADD', 'lh:seen', 2, 'vhere');
+    # a waiting shopper behind two whose logs expired
+    message('vreal', 'c', '{"kind":"message"}', assign => '0');
+    $redis->command('ZADD', 'lh:queue', 1, 'vexp1', 2, 'vexp2');
+    script('conversation', 'sweep', $NOW, 30_000, '0', 3600, 100);
+    is_deeply($redis->command('ZRANGE', 'lh:queue', 0, -1), ['vreal'],
+        'expired logs leave the head of the queue');
+    is_deeply($redis->command('ZRANGE', 'lh:online', 0, -1), ['vhere'],
+        'lapsed visitors leave "online"');
+    is_deeply($redis->command('ZRANGE', 'lh:seen', 0, -1), ['vhere'],
+        'and "seen"');
+    is_deeply($redis->command('SMEMBERS', 'lh:away'), ['aA'],
+        'an agent whose record expired leaves "away"');
+};
+
+subtest 'lists_come_in_pages_the_queue_oldest_first' => sub {
+    fresh();
+    agent_here('aM', 'Maria', max => 0);
+    for my $i (1 .. 25) {
+        message(sprintf('vq%02d', $i), 'c', '{"kind":"message"}',
+                now => $NOW + $i, assign => '0');
+    }
+    my $first = decode(script('list', $NOW, 'aM', 10, 'all'));
+    is_deeply([ map { $_->{conversation} } @{ $first->{items} } ],
+        [ map { sprintf 'vq%02d', $_ } 1 .. 10 ],
+        'the first page of the queue: the 10 who waited longest');
+    is_deeply($first->{lists}{queue}, { total => 25, next => 10 },
+        'of 25, the next page at 10');
+    is($first->{queued}, 25, 'all of them counted as queued');
+    my (@all, $next);
+    $next = 0;
+    for (1 .. 10) {
+        my $p = decode(script('list', $NOW, 'aM', 10, 'page', 'queue',
+                              $next));
+        is($p->{list}, 'queue', "page at $next is of the queue");
+        push @all, map { $_->{conversation} } @{ $p->{items} };
+        $next = $p->{next};
+        last unless $next;
+    }
+    is_deeply(\@all, [ map { sprintf 'vq%02d', $_ } 1 .. 25 ],
+        'the pages hold each once, in order');
+    is(decode(script('list', $NOW, 'aM', 10, 'page', 'closed', 0))->{total},
+        0, 'an empty list has an empty page');
+};
+
 subtest 'the_scripts_run_with_redis_cli_eval_as_documented' => sub {
     fresh();
     my $out = run_script('conversation.lua', [],
         [ 'message', $NOW, 'vcli', 'c', 604800, 'visitor', '',
           '{"kind":"message"}', '', 1, 0 ]);
     like($out, qr/^\d+-\d+$/, "redis-cli --eval works ($out)");
-    for my $name (qw(conversation list)) {
+    for my $name (qw(conversation list visitor erase)) {
         my $sha = $redis->command('SCRIPT', 'LOAD', $TEXT{$name});
         like($sha, qr/^[0-9a-f]{40}$/, "Redis compiles $name.lua");
         like($TEXT{$name}, qr/^-- ARGV\[1\]/m, 'its header says its arguments');

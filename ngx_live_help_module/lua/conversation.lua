@@ -4,7 +4,8 @@
 -- exactly when it happens.
 --
 -- A visitor's log, lh:c:<t>:log, holds their conversations one after the
--- other: "opened" starts conversation n, "closed" ends it.  The current
+-- other: "opened" starts conversation n, "closed" ends it; about its
+-- newest ARGV[13] events are kept (XADD MAXLEN ~).  The current
 -- one's state is the hash lh:c:<t>:state:
 --   state    waiting | open | closed     n        its number, from 1
 --   dept     its department ("" if none)   owner    agent id (open)
@@ -21,11 +22,13 @@
 --   lh:owners           set   agents who own one at least
 --   lh:ag:<agent>       hash  name, status (online | away), depts (spaces;
 --                             "" for all), max, last (ms of the last
---                             chat given), gone (ms first seen offline)
+--                             chat given), gone (ms first seen offline);
+--                             30 days after the agent was last seen
 --   lh:agents           zset  agent sockets "<agent>|<socket>" by the ms
 --                             they lapse (ngx_http_live_help_presence.c)
 --   lh:away             set   agents who said they are away
 --   lh:v:<t>            hash  the visitor: name ("Visitor 12")
+--   lh:e:<email>        zset  the visitors who gave that e-mail (visitor.lua)
 --   lh:vn               the last visitor number given
 -- Keys are made here from the arguments: the module runs on one Redis (or
 -- a primary with replicas), not on Redis Cluster.
@@ -43,17 +46,19 @@
 --   ARGV[11] message from a visitor: "1" if left while nobody answers
 --   ARGV[12] seconds a log is kept after its last event (its state, and
 --            the visitor's record, as long)
---   ARGV[13] message from a visitor: "<address>|<burst>|<ms each>", the
+--   ARGV[13] events a log keeps, about (0: all)
+--   ARGV[14] message from a visitor: "<address>|<burst>|<ms each>", the
 --            new conversations the visitor's address may open (lh:rl:<address>
 --            holds when its allowance is whole again); "" for no limit
 -- agent (an agent said hello or changed status):
 --   ARGV[3]  agent id  ARGV[4] name  ARGV[5] online | away
 --   ARGV[6]  departments ("" for all)  ARGV[7] max chats  ARGV[8] assign
---   ARGV[9]  seconds logs are kept
+--   ARGV[9]  seconds logs are kept  ARGV[10] events a log keeps
 -- sweep (every few seconds, by every worker):
 --   ARGV[3]  ms an owner may be offline before their chats go back to the
 --            queue  ARGV[4] assign
 --   ARGV[5]  seconds logs are kept: older entries leave the indexes
+--   ARGV[6]  events a log keeps
 -- migrate (logs of protocol 1, which had no state):
 --   ARGV[3]  how many at most  ARGV[4] ms: older ones count as closed
 --   ARGV[5]  seconds logs are kept after their last event
@@ -79,12 +84,29 @@ end
 -- as the protocol 1 scripts did)
 local keep = tonumber((op == 'sweep' or op == 'migrate') and ARGV[5]
                       or op == 'agent' and ARGV[9] or ARGV[12]) or 0
+-- how many events a log keeps, about (0: all of them)
+local cap = tonumber((op == 'sweep' or op == 'migrate') and ARGV[6]
+                     or op == 'agent' and ARGV[10] or ARGV[13]) or 0
+-- an agent's record outlives their last hello by this much
+local AGENT_KEEP = 30 * 86400
+
+-- a visitor's e-mail index (lua/visitor.lua) lives as long as their record
+local function email_key(t)
+    local email = redis.call('HGET', 'lh:v:' .. t, 'email')
+    return email and email ~= '' and 'lh:e:' .. string.lower(email) or nil
+end
 
 -- appends an event (a table, or JSON as it is) and announces it; the log,
 -- its state and the visitor's record then expire together
 local function add(t, e)
     local json = type(e) == 'string' and e or cjson.encode(e)
-    local id = redis.call('XADD', key(t, 'log'), '*', 'e', json)
+    local id
+    if cap > 0 then
+        id = redis.call('XADD', key(t, 'log'), 'MAXLEN', '~', cap, '*',
+                        'e', json)
+    else
+        id = redis.call('XADD', key(t, 'log'), '*', 'e', json)
+    end
     redis.call('PUBLISH', key(t), id .. ' ' .. json)
     redis.call('ZADD', 'lh:convs', now, t)
     if keep > 0 then
@@ -92,6 +114,10 @@ local function add(t, e)
         redis.call('EXPIRE', key(t, 'state'), keep)
         if redis.call('TTL', 'lh:v:' .. t) < keep then
             redis.call('EXPIRE', 'lh:v:' .. t, keep)
+            local ek = email_key(t)
+            if ek and redis.call('TTL', ek) < keep then
+                redis.call('EXPIRE', ek, keep)
+            end
         end
     end
     return id
@@ -243,6 +269,7 @@ if op == 'agent' then
     redis.call('HSET', 'lh:ag:' .. id, 'name', ARGV[4], 'status', ARGV[5],
                'depts', ARGV[6], 'max', ARGV[7])
     redis.call('HDEL', 'lh:ag:' .. id, 'gone')
+    redis.call('EXPIRE', 'lh:ag:' .. id, AGENT_KEEP)
     if ARGV[5] == 'away' then
         redis.call('SADD', 'lh:away', id)
     else
@@ -287,8 +314,30 @@ if op == 'sweep' then
             end
         end
     end
-    -- logs expired: out of the indexes (the queue and the open ones are
-    -- tidied as they are read)
+    -- agents here keep their record; those gone for good leave "away"
+    for id in pairs(live) do
+        redis.call('EXPIRE', 'lh:ag:' .. id, AGENT_KEEP)
+    end
+    for _, id in ipairs(redis.call('SMEMBERS', 'lh:away')) do
+        if redis.call('EXISTS', 'lh:ag:' .. id) == 0 then
+            redis.call('SREM', 'lh:away', id)
+        end
+    end
+    -- visitors of a worker that died lapsed: out of "online" and "seen",
+    -- a bounded number each time
+    for _, t in ipairs(redis.call('ZRANGEBYSCORE', 'lh:online', '-inf', now,
+                                  'LIMIT', 0, 1000)) do
+        redis.call('ZREM', 'lh:online', t)
+        redis.call('ZREM', 'lh:seen', t)
+    end
+    -- the oldest of the queue whose log expired (oldest first: they lead)
+    for _, t in ipairs(redis.call('ZRANGE', 'lh:queue', 0, 999)) do
+        if redis.call('HGET', key(t, 'state'), 'state') == 'waiting' then
+            break
+        end
+        redis.call('ZREM', 'lh:queue', t)
+    end
+    -- logs expired: out of the indexes
     if keep > 0 then
         local old = now - keep * 1000
         redis.call('ZREMRANGEBYSCORE', 'lh:convs', '-inf', old)
@@ -355,11 +404,11 @@ local function refuse(code)
     return { code, s.owner, s.oname }
 end
 
--- a new conversation of the address of ARGV[13]: 0 if allowed (and
+-- a new conversation of the address of ARGV[14]: 0 if allowed (and
 -- counted), else the ms to wait ("generic cell rate", as the module's
 -- other limits)
 local function may_open()
-    local addr, burst, every = string.match(ARGV[13] or '',
+    local addr, burst, every = string.match(ARGV[14] or '',
                                             '^([%w:]+)|(%d+)|(%d+)$')
     if not addr then
         return 0

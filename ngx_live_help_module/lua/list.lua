@@ -3,11 +3,17 @@
 -- the keys are those of conversation.lua.
 --
 -- ARGV[1]  now, in ms
--- ARGV[2]  the agent asking (their own chats are always listed)
--- ARGV[3]  how many of the queue, of the open and of the closed at most
--- ARGV[4]  "agents": the agents only
+-- ARGV[2]  the agent asking
+-- ARGV[3]  a page: how many of each list at most
+-- ARGV[4]  "all": the first page of every list (the agent's own, the
+--          queue oldest first, the open and the closed the latest first);
+--          "page": the page of list ARGV[5] (mine | queue | open |
+--          closed) from offset ARGV[6]; "agents": the agents only
 --
--- Returns JSON: {"type":"conversations","items":[...],"agents":[...]}, or
+-- Returns JSON: {"type":"conversations","items":[...],"agents":[...],
+-- "queued":n,"lists":{"<list>":{"total":n,"next":offset},...}} ("next":
+-- where the next page starts, 0 at the end), {"type":"conversations",
+-- "list":"queue","offset":n,"items":[...],"total":n,"next":offset}, or
 -- {"type":"agents","agents":[...]}.  An item: conversation, state, n,
 -- dept, owner, oname, since, opened, active (ms), offline, visitor (name),
 -- last (its last event).  An agent: agent, name, status, chats, max.
@@ -73,19 +79,50 @@ local function item(t)
         last = ok and ev or nil, seq = last and last[1] or nil }
 end
 
-for _, t in ipairs(redis.call('ZRANGE', 'lh:queue', 0, limit - 1)) do
-    item(t)
+-- a list's page from "from": its conversations and how many it has
+local function page(list, from)
+    local last = from + limit - 1
+    if list == 'queue' then
+        return redis.call('ZRANGE', 'lh:queue', from, last),
+               redis.call('ZCARD', 'lh:queue')
+    elseif list == 'open' or list == 'closed' then
+        return redis.call('ZREVRANGE', 'lh:' .. list, from, last),
+               redis.call('ZCARD', 'lh:' .. list)
+    end
+    -- an agent's own, in a stable order
+    local all = redis.call('SMEMBERS', 'lh:mine:' .. me)
+    table.sort(all)
+    local out = {}
+    for i = from + 1, math.min(#all, last + 1) do
+        out[#out + 1] = all[i]
+    end
+    return out, #all
 end
-for _, t in ipairs(redis.call('SMEMBERS', 'lh:mine:' .. me)) do
-    item(t)
+
+local function next_of(from, got, total)
+    return from + got < total and from + got or 0
 end
-for _, t in ipairs(redis.call('ZREVRANGE', 'lh:open', 0, limit - 1)) do
-    item(t)
+
+if ARGV[4] == 'page' then
+    local from = tonumber(ARGV[6]) or 0
+    local ts, total = page(ARGV[5], from)
+    for _, t in ipairs(ts) do
+        item(t)
+    end
+    return lists(cjson.encode({ type = 'conversations', list = ARGV[5],
+                                offset = from, items = items, total = total,
+                                next = next_of(from, #ts, total) }))
 end
-for _, t in ipairs(redis.call('ZREVRANGE', 'lh:closed', 0, limit - 1)) do
-    item(t)
+
+local pages = {}
+for _, list in ipairs({ 'queue', 'mine', 'open', 'closed' }) do
+    local ts, total = page(list, 0)
+    for _, t in ipairs(ts) do
+        item(t)
+    end
+    pages[list] = { total = total, next = next_of(0, #ts, total) }
 end
 
 return lists(cjson.encode({ type = 'conversations', items = items,
-                            agents = agents(),
-                            queued = redis.call('ZCARD', 'lh:queue') }))
+                            agents = agents(), lists = pages,
+                            queued = pages.queue.total }))

@@ -15,6 +15,10 @@
 --                          so those of a worker that died lapse)
 --   lh:seen          zset  the same visitors by the time (us) of their last
 --                          page: the order agents see them in
+--   lh:e:<email>     zset  the visitors who gave this e-mail (lower case),
+--                          by when (ms), the newest 100: how an operator
+--                          finds whom to erase (lua/erase.lua); expires
+--                          with the record of the visitor it names last
 --   lh:vn            the last visitor number given
 --   channel lh:visitors  "<t>" when a visitor's context changed
 --
@@ -47,6 +51,18 @@ end
 
 local function rec(t)
     return 'lh:v:' .. t
+end
+
+local function email_key(email)
+    return 'lh:e:' .. string.lower(email)
+end
+
+-- a key lives ttl seconds more, never less than it had (a log's retention
+-- may have given the record longer)
+local function extend(k, ttl)
+    if redis.call('TTL', k) < ttl then
+        redis.call('EXPIRE', k, ttl)
+    end
 end
 
 local function name_of(t)
@@ -115,17 +131,31 @@ if op == 'page' then
     redis.call('LPUSH', r .. ':pages',
                cjson.encode({ url = ARGV[6], title = ARGV[7], at = now }))
     redis.call('LTRIM', r .. ':pages', 0, 19)
-    redis.call('EXPIRE', r, ttl)
-    redis.call('EXPIRE', r .. ':pages', ttl)
+    extend(r, ttl)
+    extend(r .. ':pages', ttl)
+    local email = redis.call('HGET', r, 'email')
+    if email and email ~= '' then
+        extend(email_key(email), ttl)
+    end
     redis.call('PUBLISH', 'lh:visitors', t)
     return redis.call('HGET', r, 'name')
 end
 
 if op == 'profile' then
-    local t = ARGV[3]
+    local t, ttl = ARGV[3], tonumber(ARGV[4])
     local r = rec(t)
+    local old = redis.call('HGET', r, 'email')
+    if old and old ~= '' and email_key(old) ~= email_key(ARGV[6]) then
+        redis.call('ZREM', email_key(old), t)
+    end
     redis.call('HSET', r, 'name', ARGV[5], 'email', ARGV[6])
-    redis.call('EXPIRE', r, tonumber(ARGV[4]))
+    extend(r, ttl)
+    if ARGV[6] ~= '' then
+        local ek = email_key(ARGV[6])
+        redis.call('ZADD', ek, now, t)
+        redis.call('ZREMRANGEBYRANK', ek, 0, -101)
+        extend(ek, math.max(ttl, redis.call('TTL', r)))
+    end
     redis.call('PUBLISH', 'lh:visitors', t)
     return ARGV[5]
 end

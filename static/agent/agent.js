@@ -69,6 +69,8 @@
     var infoBtn = $('info');
     var confirmDlg = $('confirm');
     var presenceBtn = $('presence');
+    var moreWrap = $('more-wrap');
+    var moreBtn = $('more');
 
     var wsUrl = new URL('ws', location.href);
 
@@ -149,6 +151,10 @@
     var drawQueued = false;
     var relistTimer = 0;
     var outboxCids = new Set();     /* actions on their way */
+    /* each list as the server has it: total, and where its next page
+       starts (0: the panel has it all) */
+    var pages = {};
+    var paging = '';                /* the list whose next page comes */
 
     var visitors = globalThis.LiveHelpVisitors.create({
         card: $('card-body'),
@@ -272,12 +278,68 @@
         if (Array.isArray(msg.agents)) {
             agents = msg.agents;
         }
+        if (typeof msg.list === 'string') {
+            paged(msg.list, msg, false);
+        } else if (msg.lists && typeof msg.lists === 'object') {
+            Object.keys(TABS).forEach(function (k) {
+                if (msg.lists[k]) {
+                    paged(k, msg.lists[k], true);
+                }
+            });
+        }
         client.request({ type: 'visitors' });
         if (current) {
             visitors.select(current.id);
         }
         schedule();
         drawHead();
+    }
+
+    /* a list's page came; the first page (again) keeps the later pages
+       already read, unless the list now ends within it */
+    function paged(list, l, first) {
+        var next = Number(l.next) || 0;
+        var had = pages[list] ? pages[list].next : 0;
+
+        if (list === paging) {
+            paging = '';
+        }
+        pages[list] = { total: Number(l.total) || 0,
+                        next: first && next && had > next ? had : next };
+    }
+
+    function loadMore() {
+        var p = pages[tab];
+
+        if (p && p.next && !paging
+            && client.request({ type: 'conversations', list: tab,
+                                offset: p.next }))
+        {
+            paging = tab;
+            schedule();
+        }
+    }
+
+    /* the visitor was erased: their conversation and card go */
+    function erased(msg) {
+        var c = convs.get(msg.conversation);
+
+        if (!c) {
+            visitors.erased(msg.conversation);
+            return;
+        }
+        if (c.row) {
+            c.row.li.remove();
+        }
+        convs.delete(c.id);
+        visitors.erased(c.id);
+        if (current === c) {
+            current = null;
+            logEl.textContent = '';
+            layout.dataset.view = 'list';
+            drawHead();
+        }
+        schedule();
     }
 
     function setPreview(c, ev, seq) {
@@ -568,6 +630,12 @@
         Object.keys(TABS).forEach(function (k) {
             counts[k] = all.filter(TABS[k]).length;
         });
+        /* more wait than were sent */
+        ['mine', 'queue'].forEach(function (k) {
+            counts[k] = Math.max(counts[k], pages[k] ? pages[k].total : 0);
+        });
+        counts.open = Math.max(counts.open, counts.queue
+                               + (pages.open ? pages.open.total : 0));
         counts.visitors = visitors.count();
 
         shown.forEach(function (c, i) {
@@ -599,6 +667,7 @@
         $('list-panel').setAttribute('aria-labelledby', 'tab-' + tab);
 
         listEl.hidden = tab === 'visitors';
+        drawMore();
         visitorsEl.hidden = visitorsTotal.hidden = tab !== 'visitors';
         emptyEl.hidden = tab === 'visitors' ? visitors.count() > 0
                                             : shown.length > 0;
@@ -615,6 +684,18 @@
         }
         notify.title(need);
         drawMe();
+    }
+
+    /* "Load more" below a list the panel does not have whole */
+    function drawMore() {
+        var p = tab !== 'visitors' && pages[tab];
+
+        moreWrap.hidden = !(p && p.next);
+        if (!moreWrap.hidden) {
+            setText(moreBtn, paging === tab ? S.loading
+                                            : S.loadMore(p.next, p.total));
+            moreBtn.disabled = paging === tab;
+        }
     }
 
     function selectTab(k, focus) {
@@ -1471,6 +1552,8 @@
         }
     });
     client.on('visitors', visitors.listed);
+    client.on('erased', erased);
+    moreBtn.addEventListener('click', loadMore);
     client.on('visitor', function (msg) {
         visitors.changed(msg);
         if (msg.visitor && convs.has(msg.visitor.visitor)) {

@@ -54,6 +54,10 @@
         emptyOpen: 'No open conversations.',
         emptyClosed: 'No closed conversations yet.',
         emptyVisitors: 'No visitors on the site now.',
+        /* the list has more than the panel was sent: the next page */
+        loadMore: function (shown, total) {
+            return 'Load more (' + shown + ' of ' + total + ')';
+        },
         waiting: 'Waiting',
         open: 'Open',
         closed: 'Closed',

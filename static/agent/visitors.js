@@ -100,6 +100,21 @@
             return total;
         }
 
+        /* erased (lua/erase.lua): nothing of them is kept */
+        function erased(id) {
+            var at = online.indexOf(id);
+
+            known.delete(id);
+            if (at >= 0) {
+                online.splice(at, 1);
+                total--;
+            }
+            drawList();
+            if (shown === id) {
+                show(null);
+            }
+        }
+
         function drawList() {
             var frag = document.createDocumentFragment();
 
@@ -343,6 +358,7 @@
         return {
             listed: listed,
             changed: changed,
+            erased: erased,
             select: select,
             refresh: function () {
                 if (shown) {

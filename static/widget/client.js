@@ -38,7 +38,6 @@
         typingEvery: 2000,          /* "typing on" again while typing */
         typingIdle: 3000            /* no key for this long: "typing off" */
     };
-    var HISTORY_PAGE = 1000;        /* the server's most events per answer */
     var CID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz' +
                     '0123456789_-';
     var OPEN = 1;                   /* WebSocket.OPEN */
@@ -406,13 +405,15 @@
             case 'agents':
             case 'visitors':
             case 'visitor':
+            case 'erased':
                 /* agents' lists: nothing to keep, the page draws them */
                 emit(msg.type, msg);
                 break;
 
             case 'history':
                 historyArrived(msg.conversation,
-                               Array.isArray(msg.events) ? msg.events : []);
+                               Array.isArray(msg.events) ? msg.events : [],
+                               msg.more && msg.last);
                 break;
 
             case 'ack':
@@ -604,7 +605,8 @@
                        after: after || undefined });
         }
 
-        function historyArrived(id, events) {
+        /* more: the seq to read on after, while the log goes on */
+        function historyArrived(id, events, more) {
             var c = convs.get(id);
 
             if (!c) {
@@ -617,8 +619,8 @@
                 }
             });
 
-            if (events.length >= HISTORY_PAGE) {
-                history(c, events[events.length - 1].seq);
+            if (more) {
+                history(c, more);
                 return;
             }
 

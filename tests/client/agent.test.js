@@ -26,10 +26,13 @@ function live(h, conversation, n, text, from = 'visitor') {
                event: message(from, text) });
 }
 
-function answer(h, conversation, ns) {
+/* more: the server says the log goes on after the last of ns */
+function answer(h, conversation, ns, more) {
     h.ws.say({ type: 'history', conversation,
                events: ns.map((n) => ({ seq: seq(n),
                                         event: message('visitor', `m${n}`) })),
+               more: more || undefined,
+               last: more ? seq(ns[ns.length - 1]) : undefined,
     });
 }
 
@@ -240,12 +243,12 @@ test('a_conversation_opened_before_the_list_is_read_once_it_is_in', () => {
     assert.deepEqual(h.frames(), [hist('v1')]);
 });
 
-test('an_answer_of_1000_events_asks_for_the_next_page', () => {
+test('an_answer_that_says_more_asks_for_the_next_page', () => {
     const h = started([{ conversation: 'v1', active: 1 }]);
 
     h.client.open('v1');
     h.frames();
-    answer(h, 'v1', range(1, 1000));
+    answer(h, 'v1', range(1, 1000), true);
     assert.deepEqual(h.frames(), [hist('v1', seq(1000))]);
     assert.equal(h.client.conversation('v1').loaded, false);
 
@@ -253,7 +256,7 @@ test('an_answer_of_1000_events_asks_for_the_next_page', () => {
     live(h, 'v1', 2500, 'live');
     h.ws.say({ type: 'resync' });
     assert.deepEqual(h.frames(), [{ type: 'conversations' }]);
-    answer(h, 'v1', range(1001, 2000));
+    answer(h, 'v1', range(1001, 2000), true);
     assert.deepEqual(h.frames(), [hist('v1', seq(2000))]);
     answer(h, 'v1', range(2001, 2400));
     assert.deepEqual(h.frames(), [hist('v1', seq(2500))]);

@@ -238,7 +238,40 @@ valid_messages_decode_with_their_fields(void **state)
 
     assert_int_equal(decode("{\"type\":\"conversations\"}", 1, &m),
                      NGX_LIVE_HELP_MSG_LIST);
+    assert_null(m.list);
     ngx_live_help_proto_free(&m);
+}
+
+
+static void
+a_list_page_decodes_with_its_list_and_offset(void **state)
+{
+    ngx_live_help_proto_msg_t  m;
+
+    (void) state;
+
+    assert_int_equal(decode("{\"type\":\"conversations\",\"list\":"
+                            "\"queue\",\"offset\":200}", 1, &m),
+                     NGX_LIVE_HELP_MSG_LIST);
+    assert_string_equal(m.list, "queue");
+    assert_int_equal(m.offset, 200);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"conversations\",\"list\":"
+                            "\"closed\"}", 1, &m),
+                     NGX_LIVE_HELP_MSG_LIST);
+    assert_int_equal(m.offset, 0);
+    ngx_live_help_proto_free(&m);
+
+    expect_bad("{\"type\":\"conversations\",\"list\":\"recent\"}", 1,
+               "bad_list");
+    expect_bad("{\"type\":\"conversations\",\"list\":1}", 1, "bad_list");
+    expect_bad("{\"type\":\"conversations\",\"list\":\"queue\","
+               "\"offset\":-1}", 1, "bad_list");
+    expect_bad("{\"type\":\"conversations\",\"list\":\"queue\","
+               "\"offset\":1000001}", 1, "bad_list");
+    expect_bad("{\"type\":\"conversations\",\"list\":\"queue\","
+               "\"offset\":\"5\"}", 1, "bad_list");
 }
 
 
@@ -344,6 +377,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(valid_messages_decode_with_their_fields),
         cmocka_unit_test(changes_of_who_answers_decode_for_their_roles),
+        cmocka_unit_test(a_list_page_decodes_with_its_list_and_offset),
         cmocka_unit_test(user_agents_are_said_in_words),
         cmocka_unit_test(page_fields_are_cut_at_a_character),
         cmocka_unit_test(bad_messages_get_the_right_error_code),

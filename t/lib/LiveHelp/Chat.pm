@@ -24,7 +24,7 @@ package LiveHelp::Chat;
 # An agent follows the conversations it was given: it takes their live
 # events, and asks their history after the last seq it holds once its
 # hello is answered, after a resync and after a status store=true (and
-# again, page by page, while an answer holds 1000 events). Events are
+# again, page by page, while an answer says there is more). Events are
 # merged by seq; one it holds already is counted (repeats), not kept
 # twice: live events and a history answer may overlap.
 
@@ -36,8 +36,6 @@ use Time::HiRes qw(time);
 
 use LiveHelp::Test qw(timeout_seconds);
 use LiveHelp::WS;
-
-my $HISTORY_PAGE = 1000;
 
 sub new {
     my ($class, %o) = @_;
@@ -346,7 +344,7 @@ sub _agent_message {
         my $conv = $m->{conversation};
         my @ev = @{ $m->{events} || [] };
         $self->_merge($conv, $_->{seq}, $_->{event}, 'history') for @ev;
-        $self->_ask_history($conv, $ev[-1]{seq}) if @ev >= $HISTORY_PAGE;
+        $self->_ask_history($conv, $m->{last}) if $m->{more};
     } elsif ($t eq 'resync') {
         $self->{resyncs}++;
         $self->_ask_all_history if $self->{listed};

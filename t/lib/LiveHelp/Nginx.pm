@@ -12,6 +12,9 @@ package LiveHelp::Nginx;
 #   my ($rc, $out) = LiveHelp::Nginx->prepare(config => $bad)->test_config;
 #
 #   LiveHelp::Nginx::agent_location(%extra)   # README's agent location
+# chat_config($http_lines) is the usual template of a chat test: Redis on
+# %%REDIS_PORT%%, the endpoint, and the agents' location behind auth_basic
+# with the file "agents" (give it in files), the lines given in http {}.
 #
 # Placeholders in the template: %%PORT%% (a free port, picked here),
 # %%MODULE%% (the built module), %%DIR%%, and %%NAME%% for every key of
@@ -53,6 +56,31 @@ my $BAD_LINE = qr{
 
 sub nginx_binary {
     return $NGINX;
+}
+
+sub chat_config {
+    my ($class, $http) = @_;
+    $http //= '';
+    return <<"CONF" . <<'CONF';
+load_module %%MODULE%%;
+http {
+    live_help_redis 127.0.0.1:%%REDIS_PORT%%;
+    $http
+CONF
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /live-help/ {
+            live_help_endpoint;
+        }
+        location /live-help/agent/ {
+            live_help_endpoint;
+            auth_basic "Agents";
+            auth_basic_user_file %%DIR%%/agents;
+            live_help_agent_user $remote_user;
+        }
+    }
+}
+CONF
 }
 
 # Writes the config (and files) but starts nothing: for test_config.

@@ -5,6 +5,7 @@ package LiveHelp::Redis;
 #
 #   my $redis = LiveHelp::Redis->start;
 #   $redis->port; $redis->command('PUBLISH', 'ch', 'x'); $redis->stop;
+#   $redis->traces($visitor);   # { keys, in, all }: what names them
 #
 # start returns once PING is answered with PONG; with ready => 'any' once
 # it is answered at all (a Redis loading its data answers "-LOADING").
@@ -164,6 +165,29 @@ sub _parse {
         return [\@items];
     }
     die "unexpected redis reply: $$buf\n";
+}
+
+# A SCAN of the whole database: the keys whose name holds $t (keys), the
+# sets and sorted sets that hold it (in), both sorted, and how many keys
+# there are in all (all).
+sub traces {
+    my ($self, $t) = @_;
+    my (@keys, @in);
+    my ($cursor, $all) = ('0', 0);
+    do {
+        my $r = $self->command('SCAN', $cursor, 'COUNT', 1000);
+        $cursor = $r->[0];
+        for my $k (@{ $r->[1] }) {
+            $all++;
+            push @keys, $k if index($k, $t) >= 0;
+            my $type = $self->command('TYPE', $k);
+            push @in, $k if ($type eq 'zset'
+                             && defined $self->command('ZSCORE', $k, $t))
+                            || ($type eq 'set'
+                                && $self->command('SISMEMBER', $k, $t));
+        }
+    } while ($cursor ne '0');
+    return { keys => [ sort @keys ], in => [ sort @in ], all => $all };
 }
 
 sub stop {

@@ -7,6 +7,7 @@ package LiveHelp::WS;
 #   my $ws = LiveHelp::WS->connect($port, path => '/live-help/ws');
 #   $ws->send_json({ type => 'ping', id => 1 });
 #   my $msg = $ws->recv_json;                  # next text message, decoded
+#   my $ack = $ws->recv_type('ack');           # the next of that type
 #   $ws->send_frame(opcode => 1, payload => 'x', fin => 0, rsv => 0);
 #   my $f = $ws->recv_frame;                   # { opcode, fin, payload }
 #   my ($code, $reason) = $ws->expect_close;   # close frame, then EOF
@@ -252,6 +253,15 @@ sub recv_json {
         die "LiveHelp::WS: unexpected opcode $f->{opcode}\n"
             unless $f->{opcode} == 1 && $f->{fin};
         return $JSON->decode($f->{payload});
+    }
+}
+
+# The next message of that type; the others on the way are dropped.
+sub recv_type {
+    my ($self, $type, %o) = @_;
+    for (;;) {
+        my $m = $self->recv_json(%o);
+        return $m if $m->{type} eq $type;
     }
 }
 
