@@ -402,6 +402,12 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
 #if (NGX_HTTP_SSL)
     if (c->ssl) {
         ngx_ssl_free_buffer(c);
+
+        /*
+         * Frames go to SSL_write() as they are: a buffered send_chain()
+         * keeps bytes until a buffer marked flush, and nothing is.
+         */
+        c->ssl->buffer = 0;
     }
 #endif
 
