@@ -125,7 +125,7 @@ test-asan: asan-module
 	LIVE_HELP_TEST_TIMEOUT=30 \
 	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/021-conversations.t \
 	          t/030-faults.t t/031-store-ready.t t/050-login.t \
-	          t/071-token-overflow.t
+	          t/070-visitor-cookie.t t/071-token-overflow.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

@@ -60,6 +60,13 @@ typedef struct {
                                          u_char *data, size_t len);
     /* the socket goes; nothing may be sent to it any more */
     void                      (*close)(ngx_live_help_ws_t *ws);
+    /*
+     * The handshake is accepted: the headers the role adds to
+     * r->headers_out.headers go out with the 101, and ws->data keeps what
+     * open() needs.  NULL: nothing; NGX_ERROR answers 500.
+     */
+    ngx_int_t                 (*handshake)(ngx_live_help_ws_t *ws,
+                                           ngx_http_request_t *r);
 } ngx_live_help_ws_handler_t;
 
 
@@ -114,6 +121,14 @@ ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_live_help_header_out(ngx_http_request_t *r,
     char *key, ngx_str_t *value);
+/* the next item of a comma-separated header value from *pos, trimmed;
+ * 0 when none is left */
+ngx_uint_t ngx_http_live_help_next_item(u_char **pos, u_char *last,
+    ngx_str_t *item);
+/* Set-Cookie: name=value; Path; Max-Age; HttpOnly; SameSite=Strict, and
+ * Secure over TLS */
+ngx_int_t ngx_http_live_help_set_cookie(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value, ngx_str_t *path, time_t max_age);
 /* url ("scheme://host[/...]", as in Origin and Referer) names this host */
 ngx_uint_t ngx_http_live_help_same_host(ngx_http_request_t *r,
     ngx_str_t *url);
