@@ -277,6 +277,30 @@ subtest 'revoked_generation_makes_a_new_visitor' => sub {
     $sock->close;
 };
 
+subtest 'generation_check_costs_one_redis_round_trip' => sub {
+    # hello to session: a new visitor (no check) and a known one (one GET)
+    my $known = sign("vTimed." . (int(time) + 3600));
+    my %ms;
+    for my $kind ('new', 'known') {
+        for (1 .. 20) {
+            my $ws = LiveHelp::WS->connect($port);
+            $ws->recv_json;
+            my $t0 = time;
+            $ws->send_json({ type => 'hello',
+                             ($kind eq 'known' ? (token => $known) : ()) });
+            my $s = next_of($ws, 'session');
+            push @{ $ms{$kind} }, (time - $t0) * 1000;
+            $ws->close;
+        }
+    }
+    my %median = map { $_ => (sort { $a <=> $b } @{ $ms{$_} })[10] }
+                 keys %ms;
+    diag(sprintf 'hello to session, median of 20: new visitor %.2f ms, '
+         . 'known visitor (generation read) %.2f ms',
+         $median{new}, $median{known});
+    cmp_ok($median{known}, '<', 50, 'the check stays cheap');
+};
+
 # The handshake over TLS: (the 101's head, a LiveHelp::WS on the socket).
 sub tls_visitor {
     my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
