@@ -54,7 +54,13 @@ describe('visitor context in the panel', () => {
             await P.showTab(agent, 'Visitors');
 
             await withPage(t.browser, 'context-shopper', async (shopper) => {
+                /* the widget's handshake sets the cookie first (two
+                   handshakes at once, both without it, are two visitors) */
+                const widgetSocket = shopper.waitForEvent('websocket');
+
                 await shopper.goto(`${t.stack.baseUrl}/product.html`);
+                await (await widgetSocket).waitForEvent('framereceived', {
+                    predicate: (f) => f.payload.includes('"session"') });
                 const id = await shopper.evaluate(visitorHere);
                 const visitorRow = agent.locator(
                     `#visitors .conv[data-visitor="${id}"]`);
