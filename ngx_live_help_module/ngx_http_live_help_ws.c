@@ -511,6 +511,8 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
         return;
     }
 
+    ws->opened = 1;
+
     if (ws->handler->open(ws) != NGX_OK) {
         ngx_free(pending);
         ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_INTERNAL, NULL);
@@ -1056,7 +1058,10 @@ ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
     ws->finalized = 1;
     c = ws->connection;
 
-    ws->handler->close(ws);
+    /* before open(), ws->data is what the handshake left, no session */
+    if (ws->opened) {
+        ws->handler->close(ws);
+    }
 
     ngx_queue_remove(&ws->queue);
     ngx_live_help_ws_n--;

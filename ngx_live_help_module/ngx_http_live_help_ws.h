@@ -58,7 +58,8 @@ typedef struct {
     /* one whole text message; NGX_ERROR closes with 1011 */
     ngx_int_t                 (*message)(ngx_live_help_ws_t *ws,
                                          u_char *data, size_t len);
-    /* the socket goes; nothing may be sent to it any more */
+    /* the socket goes (if open() was called); nothing may be sent to it
+     * any more */
     void                      (*close)(ngx_live_help_ws_t *ws);
     /*
      * The handshake is accepted: the headers the role adds to
@@ -97,6 +98,7 @@ struct ngx_live_help_ws_s {
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */
+    unsigned                    opened:1;      /* open() was called */
     unsigned                    awaiting_pong:1;
     unsigned                    close_sent:1;
     unsigned                    close_received:1;
