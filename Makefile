@@ -27,7 +27,7 @@ PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
-FUZZERS    := ws_parse proto scan hours
+FUZZERS    := ws_parse proto scan hours token
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps demo-deps demo test test-unit test-client test-t test-browser install \
@@ -74,6 +74,7 @@ test: deps $(MODULE) check-style check-layers test-unit test-client fuzz \
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
+	    -fsanitize=undefined -fno-sanitize-recover=all \
 	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson
 
 test-unit: $(UNIT_TESTS)
@@ -124,6 +125,7 @@ test-asan: asan-module
 	LIVE_HELP_TEST_TIMEOUT=30 \
 	    prove t/003-inject.t t/010-ws.t t/020-chat.t t/021-conversations.t \
 	          t/030-faults.t t/031-store-ready.t t/050-login.t t/060-limits.t \
+	          t/070-visitor-cookie.t t/071-token-overflow.t \
 	          t/072-config-traps.t t/073-agent-lifetime.t \
 	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t
 

@@ -77,7 +77,8 @@ ngx_live_help_ws_handler_t  ngx_live_help_agent_handler = {
     NGX_LIVE_HELP_AGENT,
     ngx_live_help_agent_open,
     ngx_live_help_agent_message,
-    ngx_live_help_agent_close
+    ngx_live_help_agent_close,
+    NULL
 };
 
 

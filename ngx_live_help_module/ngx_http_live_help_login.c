@@ -900,34 +900,19 @@ static ngx_int_t
 ngx_http_live_help_login_cookie(ngx_http_request_t *r, ngx_str_t *base,
     ngx_str_t *value, time_t max_age)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_str_t   v;
-    ngx_uint_t  secure;
+    ngx_str_t  path;
 
-    secure = 0;
-
-#if (NGX_HTTP_SSL)
-    secure = r->connection->ssl != NULL;
-#endif
-
-    len = sizeof(NGX_LIVE_HELP_COOKIE_NAME "=; Path=agent/; Max-Age=; "
-                 "HttpOnly; SameSite=Strict; Secure")
-          + value->len + base->len + NGX_TIME_T_LEN;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    path.len = base->len + sizeof("agent/") - 1;
+    path.data = ngx_pnalloc(r->pool, path.len);
+    if (path.data == NULL) {
         return NGX_ERROR;
     }
 
-    v.data = p;
-    v.len = ngx_sprintf(p, NGX_LIVE_HELP_COOKIE_NAME "=%V; Path=%Vagent/; "
-                        "Max-Age=%T; HttpOnly; SameSite=Strict%s",
-                        value, base, max_age, secure ? "; Secure" : "")
-            - p;
+    ngx_memcpy(ngx_cpymem(path.data, base->data, base->len), "agent/",
+               sizeof("agent/") - 1);
 
-    return ngx_http_live_help_header_out(r, "Set-Cookie", &v) ? NGX_OK
-                                                               : NGX_ERROR;
+    return ngx_http_live_help_set_cookie(r, NGX_LIVE_HELP_COOKIE_NAME, value,
+                                         &path, max_age);
 }
 
 

@@ -68,6 +68,8 @@ static void ngx_live_help_sub_ready(ngx_live_help_redis_t *rd);
 static void ngx_live_help_sub_lost(ngx_live_help_redis_t *rd);
 static void ngx_live_help_agents_subscribe(void);
 static void ngx_live_help_agents_subscribed(void);
+static ngx_int_t ngx_live_help_store_visitor_key(
+    ngx_live_help_store_req_t *req, const char *command);
 static void ngx_live_help_visitor_changed(ngx_str_t *visitor);
 static void ngx_live_help_visitor_got(ngx_live_help_store_req_t *req,
     redisReply *reply);
@@ -833,6 +835,44 @@ ngx_live_help_store_range(ngx_live_help_store_req_t *req,
     return ngx_live_help_redis_argv(&ngx_live_help_cmd,
                                     ngx_live_help_request_reply, req, 6, argv,
                                     argl);
+}
+
+
+static ngx_int_t
+ngx_live_help_store_visitor_key(ngx_live_help_store_req_t *req,
+    const char *command)
+{
+    u_char      key[sizeof(NGX_LIVE_HELP_GENERATION) + NGX_LIVE_HELP_ID_MAX];
+    size_t      argl[2];
+    const char *argv[2];
+
+    if (req->conv.len > NGX_LIVE_HELP_ID_MAX) {
+        return NGX_ERROR;
+    }
+
+    argv[0] = command;
+    argl[0] = ngx_strlen(command);
+    argv[1] = (char *) key;
+    argl[1] = ngx_sprintf(key, NGX_LIVE_HELP_GENERATION "%V", &req->conv)
+              - key;
+
+    return ngx_live_help_redis_argv(&ngx_live_help_cmd,
+                                    ngx_live_help_request_reply, req, 2, argv,
+                                    argl);
+}
+
+
+ngx_int_t
+ngx_live_help_store_generation(ngx_live_help_store_req_t *req)
+{
+    return ngx_live_help_store_visitor_key(req, "GET");
+}
+
+
+ngx_int_t
+ngx_live_help_store_revoke(ngx_live_help_store_req_t *req)
+{
+    return ngx_live_help_store_visitor_key(req, "INCR");
 }
 
 

@@ -25,6 +25,8 @@
 #define NGX_LIVE_HELP_CHANNEL        "lh:c:"
 #define NGX_LIVE_HELP_VISITORS_CHANNEL  "lh:visitors"
 #define NGX_LIVE_HELP_HISTORY_COUNT  250
+/* lh:gen:<visitor>: tokens of a visitor are refused once it is over 0 */
+#define NGX_LIVE_HELP_GENERATION     "lh:gen:"
 
 
 typedef struct {
@@ -118,6 +120,15 @@ ngx_int_t ngx_live_help_store_entry(redisReply *entry, ngx_str_t *id,
     ngx_str_t *event);
 ngx_int_t ngx_live_help_seq_parse(u_char *p, size_t len,
     ngx_live_help_seq_t *seq);
+
+/*
+ * Revoking a visitor's tokens: the generation of req->conv (a visitor id)
+ * is read (GET, the reply nil or a number as a string) or raised (INCR,
+ * the reply the new number).  Every token made so far is of generation
+ * 0: one of a visitor whose generation is over 0 is refused.
+ */
+ngx_int_t ngx_live_help_store_generation(ngx_live_help_store_req_t *req);
+ngx_int_t ngx_live_help_store_revoke(ngx_live_help_store_req_t *req);
 
 /* agents online, told to the store handler's presence() */
 ngx_int_t ngx_live_help_store_presence(ngx_live_help_store_req_t *req);

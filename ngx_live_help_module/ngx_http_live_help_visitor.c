@@ -1,8 +1,11 @@
 
 /*
  * A visitor's socket: one conversation, named after the visitor, known by
- * a signed token that the widget keeps; the events after the last one the
- * visitor saw, then live ones; its messages and typing.
+ * a signed token: in an HttpOnly cookie that the handshake sets, or one
+ * the client keeps (hello's "token"; a widget on another site offers it as
+ * the subprotocol "lh.<token>"); the events after the last one the visitor
+ * saw, then live ones; its messages and typing.  A visitor whose
+ * generation in Redis is over 0 is revoked: their tokens are refused.
  */
 
 
@@ -18,14 +21,61 @@
 
 
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
+#define NGX_LIVE_HELP_VISITOR_COOKIE "lh_v"
+#define NGX_LIVE_HELP_PROTOCOL       "lh."
+
+
+/* who the handshake found: the visitor whose token the 101's cookie holds */
+typedef struct {
+    u_char                      id[NGX_LIVE_HELP_ID_MAX];
+    size_t                      id_len;
+    unsigned                    known:1;        /* a valid token came */
+    unsigned                    same_origin:1;  /* a page of this host */
+} ngx_live_help_visitor_hs_t;
+
+
+/* a message that came while the hello waited for the store */
+typedef struct ngx_live_help_early_s  ngx_live_help_early_t;
+
+struct ngx_live_help_early_s {
+    ngx_live_help_early_t      *next;
+    size_t                      len;
+    u_char                      data[1];
+};
+
+
+typedef struct {
+    ngx_live_help_session_t     s;              /* first */
+    ngx_live_help_visitor_hs_t  hs;
+    u_char                      id[NGX_LIVE_HELP_ID_MAX];  /* hello's */
+    size_t                      id_len;
+    ngx_live_help_early_t      *early;
+    ngx_live_help_early_t     **last_early;
+    size_t                      early_size;
+    ngx_uint_t                  nearly;
+    unsigned                    checking:1;     /* the generation is asked */
+} ngx_live_help_visitor_t;
 
 
 static ngx_int_t ngx_live_help_visitor_open(ngx_live_help_ws_t *ws);
 static ngx_int_t ngx_live_help_visitor_message(ngx_live_help_ws_t *ws,
     u_char *data, size_t len);
 static void ngx_live_help_visitor_close(ngx_live_help_ws_t *ws);
+static ngx_int_t ngx_live_help_visitor_handshake(ngx_live_help_ws_t *ws,
+    ngx_http_request_t *r);
+static ngx_int_t ngx_live_help_visitor_offered(ngx_http_request_t *r,
+    ngx_str_t *offered);
+static ngx_uint_t ngx_live_help_visitor_known(ngx_str_t *token,
+    ngx_live_help_visitor_hs_t *hs);
+static size_t ngx_live_help_visitor_new_id(u_char *id);
 static ngx_int_t ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
+static void ngx_live_help_visitor_checked(ngx_live_help_store_req_t *req,
+    redisReply *reply);
+static ngx_int_t ngx_live_help_visitor_session(ngx_live_help_visitor_t *v);
+static ngx_int_t ngx_live_help_visitor_keep(ngx_live_help_visitor_t *v,
+    u_char *data, size_t len);
+static void ngx_live_help_visitor_free_early(ngx_live_help_visitor_t *v);
 static void ngx_live_help_visitor_live(ngx_live_help_follower_t *f);
 static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
@@ -38,7 +88,8 @@ ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
     NGX_LIVE_HELP_VISITOR,
     ngx_live_help_visitor_open,
     ngx_live_help_visitor_message,
-    ngx_live_help_visitor_close
+    ngx_live_help_visitor_close,
+    ngx_live_help_visitor_handshake
 };
 
 
@@ -49,11 +100,189 @@ static ngx_live_help_follower_handler_t  ngx_live_help_visitor_follower = {
 };
 
 
+/*
+ * The visitor's cookie: the token it holds (a token the page offered
+ * first: a widget on another site, or one moving its token out of
+ * localStorage), or a new visitor's, renewed for 30 days on every
+ * handshake as the token is on every hello.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_handshake(ngx_live_help_ws_t *ws,
+    ngx_http_request_t *r)
+{
+    ngx_str_t                        token, value, path;
+    ngx_table_elt_t                 *origin;
+    ngx_live_help_visitor_hs_t      *hs;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    static ngx_str_t  name = ngx_string(NGX_LIVE_HELP_VISITOR_COOKIE);
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_live_help_module);
+
+    hs = ngx_pcalloc(ws->connection->pool,
+                     sizeof(ngx_live_help_visitor_hs_t));
+    if (hs == NULL) {
+        return NGX_ERROR;
+    }
+
+    ws->data = hs;
+
+    if (ngx_live_help_visitor_offered(r, &value) == NGX_OK) {
+        /* a browser fails a handshake that does not name it back */
+        if (ngx_http_live_help_header_out(r, "Sec-WebSocket-Protocol",
+                                          &value)
+            == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        token.data = value.data + sizeof(NGX_LIVE_HELP_PROTOCOL) - 1;
+        token.len = value.len - (sizeof(NGX_LIVE_HELP_PROTOCOL) - 1);
+        hs->known = ngx_live_help_visitor_known(&token, hs);
+    }
+
+    if (!hs->known
+        && ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &name,
+                                             &token)
+           != NGX_DECLINED)
+    {
+        hs->known = ngx_live_help_visitor_known(&token, hs);
+    }
+
+    if (!hs->known) {
+        hs->id_len = ngx_live_help_visitor_new_id(hs->id);
+        if (hs->id_len == 0) {
+            return NGX_ERROR;
+        }
+    }
+
+    origin = ngx_http_live_help_header_in(r, "Origin", 6);
+    hs->same_origin = origin
+                      && ngx_http_live_help_same_origin(r, &origin->value);
+
+    token.data = ngx_pnalloc(r->pool, NGX_LIVE_HELP_TOKEN_MAX);
+    if (token.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    token.len = ngx_live_help_token_make(token.data, lmcf->secret.data,
+                                         lmcf->secret.len, hs->id,
+                                         hs->id_len,
+                                         ngx_time() + NGX_LIVE_HELP_TOKEN_TTL);
+    if (token.len == 0) {
+        return NGX_ERROR;
+    }
+
+    /* the endpoint's path: the socket's, without "ws" */
+    path.data = r->uri.data;
+    path.len = r->uri.len - 2;
+
+    return ngx_http_live_help_set_cookie(r, NGX_LIVE_HELP_VISITOR_COOKIE,
+                                         &token, &path,
+                                         NGX_LIVE_HELP_TOKEN_TTL);
+}
+
+
+/* "lh.<token>" in Sec-WebSocket-Protocol, the first of the list */
+
+static ngx_int_t
+ngx_live_help_visitor_offered(ngx_http_request_t *r, ngx_str_t *offered)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_live_help_header_in(r, "Sec-WebSocket-Protocol", 22);
+
+    if (h == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p = h->value.data;
+
+    while (ngx_http_live_help_next_item(&p, h->value.data + h->value.len,
+                                        offered))
+    {
+        if (offered->len > sizeof(NGX_LIVE_HELP_PROTOCOL) - 1
+            && offered->len <= sizeof(NGX_LIVE_HELP_PROTOCOL) - 1
+                               + NGX_LIVE_HELP_TOKEN_MAX
+            && ngx_strncmp(offered->data, NGX_LIVE_HELP_PROTOCOL,
+                           sizeof(NGX_LIVE_HELP_PROTOCOL) - 1)
+               == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* a valid token: its visitor in hs */
+
+static ngx_uint_t
+ngx_live_help_visitor_known(ngx_str_t *token, ngx_live_help_visitor_hs_t *hs)
+{
+    size_t                           id_len;
+    const u_char                    *id;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_live_help_module);
+
+    if (!ngx_live_help_token_check(token->data, token->len,
+                                   lmcf->secret.data, lmcf->secret.len,
+                                   ngx_time(), &id, &id_len))
+    {
+        return 0;
+    }
+
+    ngx_memcpy(hs->id, id, id_len);
+    hs->id_len = id_len;
+
+    return 1;
+}
+
+
+/* "v" and 16 random characters; 0 on failure */
+
+static size_t
+ngx_live_help_visitor_new_id(u_char *id)
+{
+    u_char  rnd[12];
+
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        return 0;
+    }
+
+    id[0] = 'v';
+
+    return 1 + ngx_live_help_base64url(id + 1, rnd, sizeof(rnd));
+}
+
+
 static ngx_int_t
 ngx_live_help_visitor_open(ngx_live_help_ws_t *ws)
 {
-    return ngx_live_help_session_open(ws, sizeof(ngx_live_help_session_t))
-           ? NGX_OK : NGX_ERROR;
+    ngx_live_help_visitor_t     *v;
+    ngx_live_help_visitor_hs_t  *hs;
+
+    hs = ws->data;
+    ws->data = NULL;
+
+    v = (ngx_live_help_visitor_t *)
+            ngx_live_help_session_open(ws, sizeof(ngx_live_help_visitor_t));
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (hs) {
+        v->hs = *hs;
+    }
+
+    v->last_early = &v->early;
+
+    return NGX_OK;
 }
 
 
@@ -67,6 +296,8 @@ ngx_live_help_visitor_close(ngx_live_help_ws_t *ws)
     if (s == NULL) {
         return;
     }
+
+    ngx_live_help_visitor_free_early((ngx_live_help_visitor_t *) s);
 
     if (s->counted) {
         (void) ngx_live_help_queue_left(
@@ -89,6 +320,11 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
     ngx_live_help_proto_msg_t   m;
 
     s = ws->data;
+
+    if (((ngx_live_help_visitor_t *) s)->checking) {
+        return ngx_live_help_visitor_keep((ngx_live_help_visitor_t *) s,
+                                          data, len);
+    }
 
     rc = ngx_live_help_session_decode(s, data, len, &m);
     if (rc != NGX_OK) {
@@ -322,62 +558,55 @@ ngx_live_help_visitor_departments(ngx_live_help_session_t *s)
 /*
  * {"type":"hello","token":"...","after":"1700000000000-0"}
  *
- * A new visitor gets an id and a token to keep; a known one its
- * conversation, then the events after "after", then live ones.
+ * The visitor of a valid token, else the handshake's (the cookie's, or a
+ * new one).  A visitor known by a token is checked against its
+ * generation first: the messages that come meanwhile wait.
  */
 
 static ngx_int_t
 ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m)
 {
-    u_char                           token[NGX_LIVE_HELP_TOKEN_MAX];
-    u_char                           vid[NGX_LIVE_HELP_ID_MAX];
-    u_char                           rnd[12];
-    size_t                           len, id_len;
-    time_t                           next;
-    ngx_int_t                        open;
-    json_t                          *reply;
-    ngx_int_t                        rc;
-    const char                      *tok, *after;
+    size_t                           id_len;
+    ngx_uint_t                       known;
     const u_char                    *id;
+    ngx_live_help_visitor_t         *v;
+    ngx_live_help_store_req_t       *req;
     ngx_http_live_help_main_conf_t  *lmcf;
 
+    v = (ngx_live_help_visitor_t *) s;
     lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_live_help_module);
 
-    tok = m->token;
-    after = m->after;
-
-    id = NULL;
-    id_len = 0;
-
-    if (tok == NULL
-        || !ngx_live_help_token_check((const u_char *) tok, ngx_strlen(tok),
-                                      lmcf->secret.data, lmcf->secret.len,
-                                      ngx_time(), &id, &id_len))
+    if (m->token
+        && ngx_live_help_token_check((const u_char *) m->token,
+                                     ngx_strlen(m->token), lmcf->secret.data,
+                                     lmcf->secret.len, ngx_time(), &id,
+                                     &id_len))
     {
-        /* a new visitor */
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            return NGX_ERROR;
-        }
-
-        vid[0] = 'v';
-        id_len = 1 + ngx_live_help_base64url(vid + 1, rnd, sizeof(rnd));
-        after = NULL;
+        ngx_memcpy(v->id, id, id_len);
+        v->id_len = id_len;
+        known = 1;
 
     } else {
-        ngx_memcpy(vid, id, id_len);
+        ngx_memcpy(v->id, v->hs.id, v->hs.id_len);
+        v->id_len = v->hs.id_len;
+        known = v->hs.known;
     }
 
-    len = ngx_live_help_token_make(token, lmcf->secret.data, lmcf->secret.len,
-                                   vid, id_len,
-                                   ngx_time() + NGX_LIVE_HELP_TOKEN_TTL);
-    if (len == 0) {
-        return NGX_ERROR;
+    if (v->id_len == 0) {
+        /* a socket the handshake gave no visitor */
+        v->id_len = ngx_live_help_visitor_new_id(v->id);
+        known = 0;
+
+        if (v->id_len == 0) {
+            return NGX_ERROR;
+        }
     }
 
-    if (after == NULL
-        || ngx_live_help_seq_parse((u_char *) after, ngx_strlen(after),
+    if (!known
+        || m->after == NULL
+        || ngx_live_help_seq_parse((u_char *) m->after, ngx_strlen(m->after),
                                    &s->follower.last)
            != NGX_OK)
     {
@@ -385,20 +614,140 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
         s->follower.last.seq = 0;
     }
 
+    if (!known) {
+        return ngx_live_help_visitor_session(v);
+    }
+
+    req = ngx_live_help_store_req(&s->requests, s,
+                                  ngx_live_help_visitor_checked, v->id_len);
+    if (req == NULL) {
+        return NGX_ERROR;
+    }
+
+    req->conv.data = ngx_cpymem(req->data, v->id, v->id_len) - v->id_len;
+    req->conv.len = v->id_len;
+
+    if (ngx_live_help_store_generation(req) != NGX_OK) {
+        /* the store is away: nothing is stored for anyone until it is back */
+        ngx_live_help_store_req_free(req);
+        return ngx_live_help_visitor_session(v);
+    }
+
+    v->checking = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_live_help_visitor_checked(ngx_live_help_store_req_t *req,
+    redisReply *reply)
+{
+    ngx_int_t                 rc, gen;
+    ngx_live_help_ws_t       *ws;
+    ngx_live_help_early_t    *e;
+    ngx_live_help_visitor_t  *v;
+
+    v = req->owner;
+    ws = v->s.ws;
+    v->checking = 0;
+
+    gen = 0;
+
+    if (reply && reply->type == REDIS_REPLY_STRING) {
+        gen = ngx_atoi((u_char *) reply->str, reply->len);
+
+    } else if (reply && reply->type == REDIS_REPLY_INTEGER) {
+        gen = (ngx_int_t) reply->integer;
+    }
+
+    if (gen > 0 || gen == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_INFO, ws->connection->log, 0,
+                      "live_help: visitor \"%*s\" is revoked: a new one",
+                      v->id_len, v->id);
+
+        v->id_len = ngx_live_help_visitor_new_id(v->id);
+        v->s.follower.last.ms = 0;
+        v->s.follower.last.seq = 0;
+    }
+
+    /* no answer (Redis went): as when the store is away at hello */
+
+    rc = v->id_len ? ngx_live_help_visitor_session(v) : NGX_ERROR;
+
+    /* what came meanwhile, in order */
+
+    while (rc == NGX_OK && v->early) {
+        e = v->early;
+        v->early = e->next;
+        v->nearly--;
+        v->early_size -= e->len;
+
+        rc = ngx_live_help_visitor_message(ws, e->data, e->len);
+        ngx_free(e);
+    }
+
+    v->last_early = &v->early;
+
+    if (rc != NGX_OK) {
+        ngx_live_help_visitor_free_early(v);
+        ngx_live_help_ws_close(ws, NGX_LIVE_HELP_WS_INTERNAL, NULL);
+    }
+}
+
+
+/*
+ * The session answer.  The token is in it unless the browser keeps it in
+ * the cookie: a page of this host whose handshake set the cookie for this
+ * visitor.  Otherwise the client keeps it (renewed: valid 30 days more).
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_session(ngx_live_help_visitor_t *v)
+{
+    u_char                           token[NGX_LIVE_HELP_TOKEN_MAX];
+    size_t                           len;
+    time_t                           next;
+    json_t                          *reply;
+    ngx_int_t                        rc, open;
+    ngx_live_help_session_t         *s;
+    ngx_http_live_help_main_conf_t  *lmcf;
+
+    s = &v->s;
+    lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_live_help_module);
+
     /* whether the business hours are now, and when that changes */
     open = ngx_live_help_hours_now(s->ws->conf->hours, NULL, ngx_time(),
                                    &next);
 
     /* one log per visitor, named after the visitor */
-    reply = json_pack("{s:s, s:s%, s:s%, s:s%, s:o, s:b, s:b, s:I}",
+    reply = json_pack("{s:s, s:s%, s:s%, s:o, s:b, s:b, s:I}",
                       "type", "session",
-                      "visitor", vid, id_len, "token", token, len,
-                      "conversation", vid, id_len,
+                      "visitor", v->id, v->id_len,
+                      "conversation", v->id, v->id_len,
                       "departments", ngx_live_help_visitor_departments(s),
                       "prechat", (int) s->ws->conf->prechat,
                       "open", (int) open, "next", (json_int_t) next * 1000);
     if (reply == NULL) {
         return NGX_ERROR;
+    }
+
+    if (!v->hs.same_origin || v->hs.id_len != v->id_len
+        || ngx_memcmp(v->hs.id, v->id, v->id_len) != 0)
+    {
+        len = ngx_live_help_token_make(token, lmcf->secret.data,
+                                       lmcf->secret.len, v->id, v->id_len,
+                                       ngx_time() + NGX_LIVE_HELP_TOKEN_TTL);
+
+        if (len == 0
+            || json_object_set_new(reply, "token",
+                                   json_stringn((char *) token, len))
+               != 0)
+        {
+            json_decref(reply);
+            return NGX_ERROR;
+        }
     }
 
     rc = ngx_live_help_send_json(s->ws, reply);
@@ -413,7 +762,9 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
 
     s->follower.handler = &ngx_live_help_visitor_follower;
 
-    if (ngx_live_help_store_follow(&s->follower, vid, id_len) != NGX_OK) {
+    if (ngx_live_help_store_follow(&s->follower, v->id, v->id_len)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -421,6 +772,62 @@ ngx_live_help_visitor_hello(ngx_live_help_session_t *s,
     s->hello = 1;
 
     return NGX_OK;
+}
+
+
+/*
+ * A client that says more right behind its hello (a reconnect sends its
+ * outbox again) waits for the generation; as much as a socket may have
+ * waiting to be stored, or it goes.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_keep(ngx_live_help_visitor_t *v, u_char *data,
+    size_t len)
+{
+    ngx_live_help_early_t  *e;
+
+    if (v->nearly >= NGX_LIVE_HELP_STORE_QUEUE_N
+        || v->early_size + len > NGX_LIVE_HELP_STORE_QUEUE)
+    {
+        ngx_live_help_ws_close(v->s.ws, NGX_LIVE_HELP_WS_POLICY,
+                               "too much before the session");
+        return NGX_OK;
+    }
+
+    e = ngx_alloc(offsetof(ngx_live_help_early_t, data) + len,
+                  v->s.ws->connection->log);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    e->next = NULL;
+    e->len = len;
+    ngx_memcpy(e->data, data, len);
+
+    *v->last_early = e;
+    v->last_early = &e->next;
+    v->nearly++;
+    v->early_size += len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_live_help_visitor_free_early(ngx_live_help_visitor_t *v)
+{
+    ngx_live_help_early_t  *e;
+
+    while (v->early) {
+        e = v->early;
+        v->early = e->next;
+        ngx_free(e);
+    }
+
+    v->last_early = &v->early;
+    v->nearly = 0;
+    v->early_size = 0;
 }
 
 

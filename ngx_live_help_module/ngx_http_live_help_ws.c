@@ -25,6 +25,7 @@
 #define NGX_LIVE_HELP_WS_IOVS        32
 
 
+static size_t ngx_live_help_ws_headers(ngx_http_request_t *r, u_char *p);
 static ngx_int_t ngx_live_help_ws_has_token(ngx_table_elt_t *h,
     const char *token, size_t len);
 static ngx_int_t ngx_live_help_ws_origin_allowed(ngx_http_request_t *r,
@@ -176,6 +177,10 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
     ws->last_out = &ws->out;
     ngx_live_help_ws_parser_init(&ws->parser, llcf->max_message);
 
+    if (handler->handshake && handler->handshake(ws, r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     /* Sec-WebSocket-Accept: base64(SHA-1(key GUID)) */
 
     {
@@ -193,7 +198,9 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
 
     msg = ngx_live_help_msg_alloc(sizeof(response) - 1
                                   + ngx_base64_encoded_length(src.len)
-                                  + 2 * sizeof(CRLF), c->log);
+                                  + 2 * sizeof(CRLF)
+                                  + ngx_live_help_ws_headers(r, NULL),
+                                  c->log);
     if (msg == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -203,6 +210,7 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
     ngx_encode_base64(&accept, &src);
     p += accept.len;
     *p++ = CR; *p++ = LF;
+    p += ngx_live_help_ws_headers(r, p);
     *p++ = CR; *p++ = LF;
     msg->len = p - msg->data;
 
@@ -260,42 +268,105 @@ ngx_http_live_help_ws_handshake(ngx_http_request_t *r,
 }
 
 
+/*
+ * The headers the role set for the 101 ("Name: value" CRLF each), written
+ * to p, or only counted when p is NULL.
+ */
+
+static size_t
+ngx_live_help_ws_headers(ngx_http_request_t *r, u_char *p)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = 0;
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (p) {
+            p = ngx_cpymem(p, h[i].key.data, h[i].key.len);
+            *p++ = ':'; *p++ = ' ';
+            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+            *p++ = CR; *p++ = LF;
+        }
+
+        len += h[i].key.len + 2 + h[i].value.len + 2;
+    }
+
+    return len;
+}
+
+
 /* a comma-separated header value has the token, in any case */
 
 static ngx_int_t
 ngx_live_help_ws_has_token(ngx_table_elt_t *h, const char *token,
     size_t len)
 {
-    u_char  *p, *last, *start, *end;
+    u_char     *p;
+    ngx_str_t   item;
 
     p = h->value.data;
-    last = p + h->value.len;
 
-    while (p < last) {
-        while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
-            p++;
-        }
-
-        start = p;
-
-        while (p < last && *p != ',') {
-            p++;
-        }
-
-        end = p;
-
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
-
-        if ((size_t) (end - start) == len
-            && ngx_strncasecmp(start, (u_char *) token, len) == 0)
+    while (ngx_http_live_help_next_item(&p, h->value.data + h->value.len,
+                                        &item))
+    {
+        if (item.len == len
+            && ngx_strncasecmp(item.data, (u_char *) token, len) == 0)
         {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+ngx_uint_t
+ngx_http_live_help_next_item(u_char **pos, u_char *last, ngx_str_t *item)
+{
+    u_char  *p, *end;
+
+    p = *pos;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
+        p++;
+    }
+
+    item->data = p;
+
+    while (p < last && *p != ',') {
+        p++;
+    }
+
+    end = p;
+
+    while (end > item->data && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+
+    item->len = end - item->data;
+    *pos = p;
+
+    return item->len != 0;
 }
 
 
@@ -470,6 +541,8 @@ ngx_live_help_ws_detach(ngx_event_t *wev)
         ngx_live_help_ws_read_handler(c->read);
         return;
     }
+
+    ws->opened = 1;
 
     if (ws->handler->open(ws) != NGX_OK) {
         ngx_free(pending);
@@ -1051,7 +1124,10 @@ ngx_live_help_ws_finalize(ngx_live_help_ws_t *ws)
     ws->finalized = 1;
     c = ws->connection;
 
-    ws->handler->close(ws);
+    /* before open(), ws->data is what the handshake left, no session */
+    if (ws->opened) {
+        ws->handler->close(ws);
+    }
 
     if (ws->limit) {
         lmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
@@ -1215,4 +1291,39 @@ ngx_http_live_help_header_out(ngx_http_request_t *r, char *key,
     h->value = *value;
 
     return h;
+}
+
+
+ngx_int_t
+ngx_http_live_help_set_cookie(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value, ngx_str_t *path, time_t max_age)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_str_t    v;
+    ngx_uint_t   secure;
+
+    secure = 0;
+
+#if (NGX_HTTP_SSL)
+    secure = r->connection->ssl != NULL;
+#endif
+
+    len = ngx_strlen(name)
+          + sizeof("=; Path=; Max-Age=; HttpOnly; SameSite=Strict; Secure")
+          + value->len + path->len + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%s=%V; Path=%V; Max-Age=%T; HttpOnly; "
+                        "SameSite=Strict%s", name, value, path, max_age,
+                        secure ? "; Secure" : "")
+            - p;
+
+    return ngx_http_live_help_header_out(r, "Set-Cookie", &v) ? NGX_OK
+                                                               : NGX_ERROR;
 }

@@ -58,8 +58,16 @@ typedef struct {
     /* one whole text message; NGX_ERROR closes with 1011 */
     ngx_int_t                 (*message)(ngx_live_help_ws_t *ws,
                                          u_char *data, size_t len);
-    /* the socket goes; nothing may be sent to it any more */
+    /* the socket goes (if open() was called); nothing may be sent to it
+     * any more */
     void                      (*close)(ngx_live_help_ws_t *ws);
+    /*
+     * The handshake is accepted: the headers the role adds to
+     * r->headers_out.headers go out with the 101, and ws->data keeps what
+     * open() needs.  NULL: nothing; NGX_ERROR answers 500.
+     */
+    ngx_int_t                 (*handshake)(ngx_live_help_ws_t *ws,
+                                           ngx_http_request_t *r);
 } ngx_live_help_ws_handler_t;
 
 
@@ -92,6 +100,7 @@ struct ngx_live_help_ws_s {
 
     unsigned                    role:2;
     unsigned                    ready:1;       /* detached from HTTP */
+    unsigned                    opened:1;      /* open() was called */
     unsigned                    awaiting_pong:1;
     unsigned                    close_sent:1;
     unsigned                    close_received:1;
@@ -116,6 +125,14 @@ ngx_table_elt_t *ngx_http_live_help_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_live_help_header_out(ngx_http_request_t *r,
     char *key, ngx_str_t *value);
+/* the next item of a comma-separated header value from *pos, trimmed;
+ * 0 when none is left */
+ngx_uint_t ngx_http_live_help_next_item(u_char **pos, u_char *last,
+    ngx_str_t *item);
+/* Set-Cookie: name=value; Path; Max-Age; HttpOnly; SameSite=Strict, and
+ * Secure over TLS */
+ngx_int_t ngx_http_live_help_set_cookie(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value, ngx_str_t *path, time_t max_age);
 /*
  * url ("scheme://host[/...]", as in Origin and Referer) is this site:
  * this host, and https (or http, when nginx itself serves plain http)

@@ -4,6 +4,7 @@
  */
 
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -202,24 +203,39 @@ ngx_live_help_token_check(const unsigned char *token, size_t len,
 }
 
 
+/*
+ * An expiry as ngx_live_help_token_make() writes it: 1 to 19 digits, no
+ * leading zero, at most LLONG_MAX.  The digits are checked before they
+ * are added, so that no input overflows.
+ */
+
 static int
 ngx_live_help_token_number(const unsigned char *p, size_t len, long long *n)
 {
-    size_t  i;
+    size_t     i;
+    long long  v, d;
 
-    if (len == 0 || len > 19) {
+    if (len == 0 || len > 19 || (p[0] == '0' && len > 1)) {
         return 0;
     }
 
-    *n = 0;
+    v = 0;
 
     for (i = 0; i < len; i++) {
         if (p[i] < '0' || p[i] > '9') {
             return 0;
         }
 
-        *n = *n * 10 + (p[i] - '0');
+        d = p[i] - '0';
+
+        if (v > (LLONG_MAX - d) / 10) {
+            return 0;
+        }
+
+        v = v * 10 + d;
     }
+
+    *n = v;
 
     return 1;
 }

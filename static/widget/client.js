@@ -235,9 +235,11 @@
             var sock;
 
             reconnectTimer = 0;
+            /* the handshake puts it in the cookie */
+            token = load(opts.tokenKey, token);
 
             try {
-                sock = new WS(opts.url);
+                sock = new WS(opts.url, token ? ['lh.' + token] : []);
 
             } catch (e) {
                 scheduleReconnect();
@@ -513,8 +515,8 @@
                 emit('reset', visitorConv.id);
             }
             visitorConv = conv(msg.conversation);
-            token = msg.token;
-            save(opts.tokenKey, token);
+            /* none: the cookie has it */
+            save(opts.tokenKey, token = msg.token || null);
             /* and the rest: departments, prechat, the visitor's name */
             emit('session', msg.conversation, msg);
         }

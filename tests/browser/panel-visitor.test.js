@@ -22,9 +22,9 @@ const P = require('./lib/panel');
 const t = useStack({ assign: 'manual', agentOnline: true });
 
 /*
- * In the shopper's page: a visitor socket that says hello (with the token
- * kept in sessionStorage, so every page is the same visitor) and the page
- * it is on; resolves the visitor id. Then say(obj) sends more.
+ * In the shopper's page: a visitor socket that says hello; the handshake's
+ * cookie makes it the widget's visitor, on every page, and the widget says
+ * which page it is. Resolves the visitor id; then say(obj) sends more.
  */
 function visitorHere() {
     return new Promise((resolve) => {
@@ -35,14 +35,8 @@ function visitorHere() {
             const msg = JSON.parse(ev.data);
 
             if (msg.type === 'welcome') {
-                window.say({ type: 'hello', token: sessionStorage
-                    .getItem('t') || undefined });
+                window.say({ type: 'hello' });
             } else if (msg.type === 'session') {
-                sessionStorage.setItem('t', msg.token);
-                window.say({ type: 'page', url: location.href,
-                             title: document.title,
-                             referrer: document.referrer,
-                             ua: navigator.userAgent });
                 resolve(msg.visitor);
             }
         };
@@ -60,7 +54,13 @@ describe('visitor context in the panel', () => {
             await P.showTab(agent, 'Visitors');
 
             await withPage(t.browser, 'context-shopper', async (shopper) => {
+                /* the widget's handshake sets the cookie first (two
+                   handshakes at once, both without it, are two visitors) */
+                const widgetSocket = shopper.waitForEvent('websocket');
+
                 await shopper.goto(`${t.stack.baseUrl}/product.html`);
+                await (await widgetSocket).waitForEvent('framereceived', {
+                    predicate: (f) => f.payload.includes('"session"') });
                 const id = await shopper.evaluate(visitorHere);
                 const visitorRow = agent.locator(
                     `#visitors .conv[data-visitor="${id}"]`);

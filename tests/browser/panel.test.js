@@ -351,8 +351,17 @@ describe('agent panel, chats claimed by hand', () => {
             }
             await P.shopperSays(shopper, tag);
             await P.waitForWidgetText(shopper, tag);
-            /* a visitor speaking the protocol with hostile context */
-            await shopper.evaluate(hostileVisitor);
+            /*
+             * a visitor speaking the protocol with hostile context: in a
+             * browser of its own (the shopper's cookie would make it the
+             * shopper), on a page without the widget
+             */
+            await withPage(t.browser, 'hostile-visitor', async (other) => {
+                await other.route('**/live-help/widget/**', (r) => r.fulfill(
+                    { contentType: 'text/javascript', body: '' }));
+                await other.goto(`${t.stack.baseUrl}/index.html`);
+                await other.evaluate(hostileVisitor);
+            });
 
             await withAgent('maria', 'Queue', async (maria) => {
                 maria.on('dialog', (d) => {

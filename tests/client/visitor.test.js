@@ -445,3 +445,37 @@ test('session_hands_the_page_departments_and_prechat_then_live_before_outbox',
         { type: 'message', id: 'o1', cid: 'o1', text: 'Unsent' },
     ]);
 });
+
+
+test('a_kept_token_is_offered_to_the_handshake_and_dropped_once_in_the_cookie',
+     () => {
+    const h = setup({ storage: { token: '"T0"' } });
+
+    h.client.start();
+    /* an old token (from localStorage) goes as the subprotocol "lh.T0" */
+    assert.deepEqual(h.ws.protocols, ['lh.T0']);
+    connect(h, { token: null });
+    /* the session has no token: the cookie holds it; none is kept here */
+    assert.equal(h.store.getItem('token'), null);
+
+    h.ws.drop();
+    h.clock.advance(250);
+    assert.equal(h.sockets.length, 2);
+    assert.deepEqual(h.ws.protocols, [], 'nothing offered any more');
+    assert.deepEqual(connect(h, { token: null }), [{ type: 'hello' }]);
+    assert.equal(h.store.getItem('token'), null);
+});
+
+
+test('a_token_in_the_session_is_kept_for_a_page_of_another_site', () => {
+    const h = setup();
+
+    h.client.start();
+    assert.deepEqual(h.ws.protocols, []);
+    connect(h, { token: 'T1' });
+    assert.equal(h.store.json('token'), 'T1');
+
+    h.ws.drop();
+    h.clock.advance(250);
+    assert.deepEqual(h.ws.protocols, ['lh.T1']);
+});

@@ -104,8 +104,9 @@ function setup({ role = 'visitor', storage = {}, random = 0,
     let cids = 0;
 
     class FakeWebSocket {
-        constructor(url) {
+        constructor(url, protocols) {
             this.url = url;
+            this.protocols = protocols;
             this.readyState = 0;
             this.closedByClient = false;
             sockets.push(this);
