@@ -110,6 +110,18 @@ $panel->send_json({ type => 'history', conversation => $va });
 is_deeply($panel->recv_type('history')->{events}, [],
     'her history is empty');
 
+# her token is revoked: coming back with it makes a new, empty visitor
+my $back = LiveHelp::WS->connect($ngx->port);
+$back->recv_json;
+$back->send_json({ type => 'hello', token => $sa->{token} });
+my $s2 = $back->recv_type('session');
+isnt($s2->{visitor}, $sa->{visitor}, 'her token no longer says who she is');
+$back->send_json({ type => 'message', cid => 'x1', text => 'hello again' });
+$back->recv_type('ack');
+is(scalar @{ $redis->command('XRANGE', "lh:c:$va:log", '-', '+') }, 0,
+    'and nothing is written to her log');
+$back->close;
+
 my $again = `'$ERASE' -p @{[ $redis->port ]} ann\@shop.example 2>&1`;
 is($? >> 8, 1, 'erasing her again finds nobody (exit 1)');
 like($again, qr/erased 0 visitors/, 'and says so');
