@@ -757,7 +757,6 @@
             retryTimer = 0;
             held = limited = false;
             flush();
-            refresh();
         }
 
         /* claim, close, transfer, and a visitor's message (department,

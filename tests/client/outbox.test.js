@@ -339,3 +339,33 @@ test('agent_messages_name_their_conversation_and_keep_one_order', () => {
     h.ws.say({ type: 'error', code: 'bad_conversation', id: 'c3' });
     assert.deepEqual(h.outboxCids(), ['c1']);
 });
+
+
+test('rate_limited_waits_as_long_as_told_then_sends_all_again_in_order',
+     () => {
+    const h = liveVisitor();
+
+    h.client.send('one');
+    h.client.send('two');
+    assert.deepEqual(sent(h.frames()), ['c1 one', 'c2 two']);
+    h.events();
+
+    /* too fast: the store is fine, the shopper is told to wait a moment */
+    h.ws.say({ type: 'nack', cid: 'c1', code: 'rate_limited',
+               retry: 3000 });
+    h.ws.say({ type: 'nack', cid: 'c2', code: 'rate_limited' });
+    assert.deepEqual(h.events(), ['status limited']);
+
+    /* not before the wait the server gave (3 s, and a little more) */
+    h.clock.advance(3099);
+    assert.deepEqual(h.frames(), []);
+    h.clock.advance(1);
+    assert.deepEqual(sent(h.frames()), ['c1 one', 'c2 two']);
+
+    ack(h, 'c1', 1);
+    ack(h, 'c2', 2);
+    assert.deepEqual(h.outboxCids(), []);
+    assert.equal(h.client.status(), '');
+    assert.deepEqual(h.events().filter((e) => e.startsWith('status')),
+                     ['status -']);
+});
