@@ -409,7 +409,10 @@ sub stop {
 
 END {
     my $status = $?;
-    $_->stop for reverse @RUNNING;
+    # a copy: stop() takes each out of @RUNNING, which a loop over it
+    # (reversed in place) would then walk wrongly
+    my @left = reverse @RUNNING;
+    $_->stop for @left;
     $? = $status;
 }
 

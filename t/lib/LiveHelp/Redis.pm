@@ -213,7 +213,9 @@ sub stop {
 
 END {
     my $status = $?;
-    eval { $_->stop } for reverse @RUNNING;
+    # a copy: stop() takes each out of @RUNNING
+    my @left = reverse @RUNNING;
+    eval { $_->stop } for @left;
     $? = $status;
 }
 
