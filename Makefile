@@ -127,7 +127,8 @@ test-asan: asan-module
 	          t/030-faults.t t/031-store-ready.t t/050-login.t t/060-limits.t \
 	          t/070-visitor-cookie.t t/071-token-overflow.t \
 	          t/072-config-traps.t t/073-agent-lifetime.t \
-	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t
+	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t \
+	          t/078-slow-catch-up.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

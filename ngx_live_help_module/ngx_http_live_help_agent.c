@@ -78,6 +78,7 @@ ngx_live_help_ws_handler_t  ngx_live_help_agent_handler = {
     ngx_live_help_agent_open,
     ngx_live_help_agent_message,
     ngx_live_help_agent_close,
+    NULL,
     NULL
 };
 

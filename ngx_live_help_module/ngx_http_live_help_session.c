@@ -774,7 +774,33 @@ ngx_live_help_session_event(ngx_live_help_follower_t *f,
 
     (void) ngx_live_help_ws_send(s->ws, msg);
 
-    return s->ws->broken ? NGX_ERROR : NGX_OK;
+    if (s->ws->broken) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * A long log to a slow client: the rest is read from Redis once this
+     * is written, so that the catch-up never makes the client "slow"
+     */
+    if (!f->live && s->ws->queued > s->ws->conf->send_limit / 2) {
+        s->ws->want_drain = 1;
+        return NGX_AGAIN;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_live_help_session_drained(ngx_live_help_ws_t *ws)
+{
+    ngx_live_help_session_t  *s;
+
+    s = ws->data;
+
+    if (s && s->following) {
+        ngx_live_help_store_resume(&s->follower);
+    }
 }
 
 

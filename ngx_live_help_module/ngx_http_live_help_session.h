@@ -127,9 +127,14 @@ ngx_int_t ngx_live_help_session_strike(ngx_live_help_session_t *s);
 /* how many agents are online, told to this socket */
 void ngx_live_help_session_presence(ngx_live_help_session_t *s);
 
-/* the store's events, as they are, to the socket */
+/*
+ * the store's events, as they are, to the socket; a catch-up pauses
+ * (NGX_AGAIN) while half the send limit waits to be written, and goes on
+ * once it was (ngx_live_help_session_drained(), the socket handler's)
+ */
 ngx_int_t ngx_live_help_session_event(ngx_live_help_follower_t *f,
     ngx_live_help_msg_t *msg);
+void ngx_live_help_session_drained(ngx_live_help_ws_t *ws);
 
 ngx_int_t ngx_live_help_send_json(ngx_live_help_ws_t *ws, json_t *j);
 ngx_int_t ngx_live_help_send_error(ngx_live_help_ws_t *ws, const char *code,

@@ -369,6 +369,15 @@ ngx_live_help_conv_free(ngx_live_help_conv_t *conv)
 }
 
 
+void
+ngx_live_help_store_resume(ngx_live_help_follower_t *f)
+{
+    if (f->paused) {
+        ngx_live_help_sync(f);
+    }
+}
+
+
 /* catching up: XRANGE after the last id the follower got */
 
 static void
@@ -383,6 +392,7 @@ ngx_live_help_sync(ngx_live_help_follower_t *f)
 
     f->live = 0;
     f->dirty = 0;
+    f->paused = 0;
 
     req = ngx_live_help_store_req(NULL, f, ngx_live_help_sync_reply, 0);
     if (req == NULL) {
@@ -449,6 +459,12 @@ ngx_live_help_sync_reply(ngx_live_help_store_req_t *req, redisReply *reply)
         f->last = seq;
         rc = f->handler->event(f, msg);
         ngx_live_help_msg_release(msg);
+
+        if (rc == NGX_AGAIN) {
+            /* the rest once the socket has written this */
+            f->paused = 1;
+            return;
+        }
 
         if (rc != NGX_OK) {
             /* the socket broke while being written to, and goes */

@@ -66,6 +66,8 @@ struct ngx_live_help_follower_s {
     unsigned                           syncing:1;
     unsigned                           dirty:1;
     unsigned                           told_live:1;
+    unsigned                           paused:1;  /* catch-up, for the
+                                                     socket to drain */
     unsigned                           waiting:1; /* for the subscription */
 };
 
@@ -95,6 +97,8 @@ ngx_str_t *ngx_live_help_store_followed(ngx_live_help_follower_t *f);
 /* an agent every conversation; the subscribed handler says when */
 void ngx_live_help_store_follow_all(ngx_live_help_follower_t *f);
 void ngx_live_help_store_leave(ngx_live_help_follower_t *f);
+/* a catch-up paused by the follower's event() (NGX_AGAIN) goes on */
+void ngx_live_help_store_resume(ngx_live_help_follower_t *f);
 
 
 /*

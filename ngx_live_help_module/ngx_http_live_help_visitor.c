@@ -89,7 +89,8 @@ ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
     ngx_live_help_visitor_open,
     ngx_live_help_visitor_message,
     ngx_live_help_visitor_close,
-    ngx_live_help_visitor_handshake
+    ngx_live_help_visitor_handshake,
+    ngx_live_help_session_drained
 };
 
 

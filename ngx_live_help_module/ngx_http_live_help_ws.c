@@ -1077,6 +1077,11 @@ ngx_live_help_ws_flush(ngx_live_help_ws_t *ws)
         ngx_del_timer(c->write);
     }
 
+    if (ws->want_drain && ws->opened && !ws->close_sent) {
+        ws->want_drain = 0;
+        ws->handler->drained(ws);
+    }
+
     return NGX_OK;
 }
 

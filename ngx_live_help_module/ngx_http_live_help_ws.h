@@ -68,6 +68,11 @@ typedef struct {
      */
     ngx_int_t                 (*handshake)(ngx_live_help_ws_t *ws,
                                            ngx_http_request_t *r);
+    /*
+     * everything queued was written, after the handler set want_drain;
+     * NULL: never asked
+     */
+    void                      (*drained)(ngx_live_help_ws_t *ws);
 } ngx_live_help_ws_handler_t;
 
 
@@ -106,6 +111,7 @@ struct ngx_live_help_ws_s {
     unsigned                    close_received:1;
     unsigned                    finalized:1;
     unsigned                    broken:1;      /* closing when posted */
+    unsigned                    want_drain:1;  /* call drained() */
 };
 
 
