@@ -33,13 +33,14 @@
 -- Keys are made here from the arguments: the module runs on one Redis (or
 -- a primary with replicas), not on Redis Cluster.
 --
--- ARGV[1]  op: message | claim | close | transfer | agent | sweep | migrate
+-- ARGV[1]  op: message | claim | close | transfer | note | agent | sweep |
+--          migrate
 -- ARGV[2]  now, in ms
 -- message, claim, close, transfer (one visitor's log):
 --   ARGV[3]  t, the visitor         ARGV[4]  cid, the client's id of it
 --   ARGV[5]  seconds a cid is kept  ARGV[6]  actor: "visitor" or an agent id
 --   ARGV[7]  the actor's display name
---   ARGV[8]  message: the event (JSON, stored as it is);
+--   ARGV[8]  message, note: the event (JSON, stored as it is);
 --            transfer: "a:<agent>" or "d:<department>"
 --   ARGV[9]  message from a visitor: the department of a new conversation
 --   ARGV[10] "1": give waiting conversations to agents automatically
@@ -63,7 +64,11 @@
 --   ARGV[3]  how many at most  ARGV[4] ms: older ones count as closed
 --   ARGV[5]  seconds logs are kept after their last event
 --
--- Returns: message, claim, close, transfer: the id of the event stored
+-- A note is an event that only goes into the log: it opens no
+-- conversation and changes no state (an FAQ answer shown, a read mark, a
+-- rating); the log must exist already unless ARGV[9] is "new".
+--
+-- Returns: message, claim, close, transfer, note: the id of the event stored
 -- (a string; a cid seen before returns the id it got then, and nothing
 -- changes), or a refusal {code, owner id, owner name}: "owned" (another
 -- agent has it), "closed", "yours" (claim of one's own), "same" (transfer
@@ -527,6 +532,11 @@ elseif op == 'transfer' then
         end
     end
 
+elseif op == 'note' then
+    if s.state == 'none' and ARGV[9] ~= 'new' then
+        return refuse('closed')
+    end
+    id = add(t, ARGV[8])
 else
     return redis.error_reply('live_help: unknown op ' .. tostring(op))
 end
