@@ -23,7 +23,8 @@ PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
               ngx_live_help_module/ngx_live_help_token.c \
               ngx_live_help_module/ngx_live_help_proto.c \
-              ngx_live_help_module/ngx_live_help_hours.c
+              ngx_live_help_module/ngx_live_help_hours.c \
+              ngx_live_help_module/ngx_live_help_faq.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
