@@ -31,6 +31,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
 FUZZERS    := ws_parse proto scan hours token
 FUZZ_SECONDS ?= 20
 
+.PHONY: bench-faq
 .PHONY: all deps demo-deps demo test test-unit test-client test-t test-browser install \
         uninstall check-style check-layers clean fuzz test-asan asan-module
 
@@ -77,6 +78,17 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
 	    -fsanitize=undefined -fno-sanitize-recover=all \
 	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson
+
+# the FAQ search's speed: 500 entries, 10,000 keystrokes (bench/faq-bench.c)
+$(BUILD)/bench/faq-bench: bench/faq-bench.c ngx_live_help_module/ngx_live_help_faq.c \
+                          ngx_live_help_module/ngx_live_help_faq.h
+	mkdir -p $(BUILD)/bench
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=199309L -O2 -Wall -Wextra -Werror \
+	    -Ingx_live_help_module -o $@ $< \
+	    ngx_live_help_module/ngx_live_help_faq.c -ljansson
+
+bench-faq: $(BUILD)/bench/faq-bench
+	$(BUILD)/bench/faq-bench 500 10000
 
 test-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -339,11 +339,13 @@ ngx_live_help_faq_entry_load(ngx_live_help_faq_t *faq, size_t i, json_t *v,
         return -1;
     }
 
-    e->id = strdup(s);
+    e->id = malloc(k + 1);
     if (e->id == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
+
+    memcpy(e->id, s, k + 1);
 
     e->id_len = k;
 
