@@ -13,6 +13,7 @@
 #include "ngx_http_live_help_module.h"
 #include "ngx_http_live_help_limit.h"
 #include "ngx_http_live_help_hours_conf.h"
+#include "ngx_http_live_help_faq_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_agents.h"
@@ -235,6 +236,13 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
     { ngx_string("live_help_hours"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
       ngx_http_live_help_hours,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("live_help_faq"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_faq,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -619,6 +627,7 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
     llcf->prechat = NGX_CONF_UNSET;
     llcf->departments = NGX_CONF_UNSET_PTR;
     llcf->hours = NGX_CONF_UNSET_PTR;
+    llcf->faq = NGX_CONF_UNSET_PTR;
     llcf->agent_name = NGX_CONF_UNSET_PTR;
 
     return llcf;
@@ -682,6 +691,7 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->prechat, prev->prechat, 0);
     ngx_conf_merge_ptr_value(conf->departments, prev->departments, NULL);
     ngx_conf_merge_ptr_value(conf->hours, prev->hours, NULL);
+    ngx_conf_merge_ptr_value(conf->faq, prev->faq, NULL);
     ngx_conf_merge_ptr_value(conf->agent_name, prev->agent_name, NULL);
 
     /*

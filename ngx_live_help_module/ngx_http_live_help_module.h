@@ -102,6 +102,7 @@ typedef struct {
     ngx_array_t        *hours;     /* of ngx_live_help_hours_entry_t */
     ngx_http_complex_value_t  *agent_name;
     ngx_msec_t          agent_lifetime;  /* an agent socket's longest */
+    struct ngx_live_help_faq_s  *faq;  /* live_help_faq; NULL: none */
 
     /* abuse limits: per socket, then per address ([1]) */
     ngx_live_help_rate_t  limit_messages[2];

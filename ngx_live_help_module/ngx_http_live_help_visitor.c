@@ -18,6 +18,7 @@
 #include "ngx_http_live_help_limit.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_hours_conf.h"
+#include "ngx_http_live_help_faq_conf.h"
 
 
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
@@ -82,6 +83,10 @@ static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
 static ngx_int_t ngx_live_help_visitor_page(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
 static json_t *ngx_live_help_visitor_departments(ngx_live_help_session_t *s);
+static ngx_int_t ngx_live_help_visitor_faq(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
+static ngx_int_t ngx_live_help_visitor_faq_shown(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
 
 
 ngx_live_help_ws_handler_t  ngx_live_help_visitor_handler = {
@@ -341,6 +346,7 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
         break;
 
     case NGX_LIVE_HELP_MSG_PROFILE:
+    case NGX_LIVE_HELP_MSG_FAQ:
         wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_REQUEST);
         break;
 
@@ -410,6 +416,14 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
         rc = ev ? ngx_live_help_session_say(s,
                       ngx_live_help_store_followed(&s->follower), ev)
                 : NGX_ERROR;
+        break;
+
+    case NGX_LIVE_HELP_MSG_FAQ:
+        rc = ngx_live_help_visitor_faq(s, &m);
+        break;
+
+    case NGX_LIVE_HELP_MSG_FAQ_SHOWN:
+        rc = ngx_live_help_visitor_faq_shown(s, &m);
         break;
 
     default:
@@ -553,6 +567,89 @@ ngx_live_help_visitor_departments(ngx_live_help_session_t *s)
     }
 
     return a;
+}
+
+
+/* {"type":"faq","q":"how long does shi","id":7}: up to three answers */
+
+static ngx_int_t
+ngx_live_help_visitor_faq(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    size_t                            out[NGX_LIVE_HELP_FAQ_RESULTS], n, i;
+    json_t                           *reply, *items, *item;
+    ngx_int_t                         rc;
+    const ngx_live_help_faq_entry_t  *e;
+
+    n = ngx_live_help_faq_search(s->ws->conf->faq, m->text, m->text_len,
+                                 out, NGX_LIVE_HELP_FAQ_RESULTS);
+
+    reply = json_pack("{s:s, s:[]}", "type", "faq", "items");
+    if (reply == NULL) {
+        return NGX_ERROR;
+    }
+
+    items = json_object_get(reply, "items");
+
+    for (i = 0; i < n; i++) {
+        e = ngx_live_help_faq_entry(s->ws->conf->faq, out[i]);
+        item = json_pack("{s:s%, s:s%, s:s%}", "id", e->id, e->id_len,
+                         "q", e->q, e->q_len, "a", e->a, e->a_len);
+
+        if (item == NULL || json_array_append_new(items, item) != 0) {
+            json_decref(reply);
+            return NGX_ERROR;
+        }
+    }
+
+    if (m->id) {
+        json_object_set(reply, "id", m->id);
+    }
+
+    rc = ngx_live_help_send_json(s->ws, reply);
+    json_decref(reply);
+
+    return rc;
+}
+
+
+/*
+ * {"type":"faq_shown","cid":"...","faq":"returns"}: the visitor read that
+ * answer; a note in their log for agents (it opens no conversation), once
+ * per cid.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_faq_shown(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    json_t                           *ev;
+    ngx_live_help_act_t               act;
+    const ngx_live_help_faq_entry_t  *e;
+
+    e = ngx_live_help_faq_find(s->ws->conf->faq, m->faq, ngx_strlen(m->faq));
+
+    if (e == NULL) {
+        return ngx_live_help_send_error(s->ws, "bad_faq",
+                                        "no such FAQ entry", m->id);
+    }
+
+    ev = json_pack("{s:s, s:s%, s:s%}", "kind", "faq", "id", e->id,
+                   e->id_len, "q", e->q, e->q_len);
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&act, sizeof(ngx_live_help_act_t));
+
+    act.op = "note";
+    ngx_str_set(&act.actor, "visitor");
+    /* a visitor who never wrote has no log yet: it starts one */
+    ngx_str_set(&act.dept, "new");
+
+    return ngx_live_help_session_act(s,
+                                     ngx_live_help_store_followed(&s->follower),
+                                     m->cid, ev, &act);
 }
 
 
@@ -731,6 +828,15 @@ ngx_live_help_visitor_session(ngx_live_help_visitor_t *v)
                       "prechat", (int) s->ws->conf->prechat,
                       "open", (int) open, "next", (json_int_t) next * 1000);
     if (reply == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* whether the widget may ask for FAQ answers */
+    if (json_object_set_new(reply, "faq", json_boolean(
+            ngx_live_help_faq_count(s->ws->conf->faq) > 0))
+        != 0)
+    {
+        json_decref(reply);
         return NGX_ERROR;
     }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ngx_live_help_proto.h"
+#include "ngx_live_help_faq.h"
 #include "ngx_live_help_token.h"
 
 
@@ -300,6 +301,36 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
 
     if (strcmp(type, "conversations") == 0 && agent) {
         return ngx_live_help_proto_list(m);
+    }
+
+    /* what the visitor typed so far, cut; and an FAQ answer they chose */
+    if (strcmp(type, "faq") == 0 && !agent) {
+        m->text = ngx_live_help_proto_text(root, "q",
+                                           NGX_LIVE_HELP_FAQ_QUERY_MAX,
+                                           &m->text_len);
+        if (m->text == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_message",
+                                           "\"q\" is missing");
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_FAQ;
+    }
+
+    if (strcmp(type, "faq_shown") == 0 && !agent) {
+        m->cid = ngx_live_help_proto_id(root, "cid");
+        m->faq = ngx_live_help_proto_id(root, "faq");
+
+        if (m->cid == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_cid",
+                                           "\"cid\" must be an id");
+        }
+
+        if (m->faq == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_faq",
+                                           "\"faq\" must be an id");
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_FAQ_SHOWN;
     }
 
     return ngx_live_help_proto_bad(m, "unknown_type",

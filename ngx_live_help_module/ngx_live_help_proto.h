@@ -33,6 +33,8 @@
 #define NGX_LIVE_HELP_MSG_VISITORS   14  /* agents */
 #define NGX_LIVE_HELP_MSG_VISITOR    15  /* agents */
 #define NGX_LIVE_HELP_MSG_SERVE      16  /* agents */
+#define NGX_LIVE_HELP_MSG_FAQ        17  /* visitors: a search */
+#define NGX_LIVE_HELP_MSG_FAQ_SHOWN  18  /* visitors: an answer chosen */
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
@@ -60,7 +62,7 @@ typedef struct {
     const char   *token;         /* hello; NULL if none */
     const char   *after;         /* hello, history; NULL if none */
     const char   *cid;           /* message */
-    const char   *text;          /* message */
+    const char   *text;          /* message; faq: the query */
     size_t        text_len;
     const char   *conversation;  /* agents' message, typing, history,
                                     close, claim, transfer */
@@ -87,6 +89,7 @@ typedef struct {
     size_t        email_len;
 
     const char   *visitor;       /* agents' visitor */
+    const char   *faq;           /* faq_shown: the entry's id */
 
     /* conversations: one list's page (mine, queue, open, closed) from
      * offset on; NULL: the first page of every list */
