@@ -616,7 +616,7 @@ ngx_live_help_visitor_faq(ngx_live_help_session_t *s,
 /*
  * {"type":"faq_shown","cid":"...","faq":"returns"}: the visitor read that
  * answer; a note in their log for agents (it opens no conversation), once
- * per cid.
+ * per cid, with the question and answer shown.
  */
 
 static ngx_int_t
@@ -634,8 +634,10 @@ ngx_live_help_visitor_faq_shown(ngx_live_help_session_t *s,
                                         "no such FAQ entry", m->id);
     }
 
-    ev = json_pack("{s:s, s:s%, s:s%}", "kind", "faq", "id", e->id,
-                   e->id_len, "q", e->q, e->q_len);
+    /* what was shown, as it was: the file may change later */
+    ev = json_pack("{s:s, s:s%, s:s%, s:s%, s:s}", "kind", "faq",
+                   "id", e->id, e->id_len, "q", e->q, e->q_len,
+                   "a", e->a, e->a_len, "cid", m->cid);
     if (ev == NULL) {
         return NGX_ERROR;
     }

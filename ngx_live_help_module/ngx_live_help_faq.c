@@ -39,8 +39,8 @@
 #define FAQ_EXACT        1.0f
 #define FAQ_PREFIX       0.8f     /* the query word begins it */
 #define FAQ_STEM         0.6f     /* all but the last letter in common */
-#define FAQ_TYPO1        0.6f
-#define FAQ_TYPO2        0.4f
+#define FAQ_TYPO1        0.8f
+#define FAQ_TYPO2        0.6f
 
 /* an entry is an answer from this score on, and this close to the best */
 #define FAQ_FLOOR        1.5f

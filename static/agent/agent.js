@@ -908,6 +908,8 @@
         case 'closed':
             return ev.by === 'visitor' ? S.closedByVisitor
                                        : S.closedBy(str(ev.name) || S.you);
+        case 'faq':
+            return S.faqShown(str(ev.q));
         }
         return '';
     }

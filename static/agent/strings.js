@@ -161,6 +161,9 @@
             return name + ' left: back in the queue';
         },
         closedByVisitor: 'Closed by the visitor',
+        faqShown: function (q) {
+            return 'Shown FAQ answer: ' + q;
+        },
         closedBy: function (name) {
             return 'Closed by ' + name;
         },

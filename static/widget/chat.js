@@ -19,6 +19,8 @@
     var EMAIL_MAX = 254;
     var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
     var PHONE = '(max-width: 480px)';
+    var FAQ_WAIT = 200;             /* ms after the last keystroke */
+    var FAQ_LETTERS = /[\p{L}\p{N}]/gu;
 
     function el(name, attrs, text) {
         var node = document.createElement(name);
@@ -134,6 +136,16 @@
         });
         var send = el('button', { type: 'submit', 'class': 'send' }, s.send);
         var note = el('p', { 'class': 'note', 'aria-live': 'polite' });
+
+        /* FAQ answers suggested while typing, above the message box */
+        var faqBox = el('div', { 'class': 'faq', role: 'group',
+                                 'aria-labelledby': pid + '-faq',
+                                 hidden: '' });
+        var faqList = el('div', { 'class': 'faq-list' });
+        var faqTimer = 0;
+        var faqAsked = '';          /* the text the last search was for */
+        var faqSeq = 0;             /* the id of the last search */
+        var faqShown = '';          /* the ids suggested now */
 
         var offline = card('offline', s.offlineIntro, s.leaveMessage, true, [
             ['name', 'input'],
@@ -315,7 +327,8 @@
         function resetConversation() {
             conv = { state: 'none', agent: '', offline: false };
             /* the outbox stays, for the new conversation */
-            Array.prototype.forEach.call(log.querySelectorAll('.msg,.line'),
+            Array.prototype.forEach.call(log.querySelectorAll(
+                '.msg,.line,.faqcard'),
                                          function (n) {
                 if (n.seq !== null) {
                     n.remove();
@@ -441,6 +454,15 @@
             var node;
             var line;
 
+            if (ev.kind === 'faq') {
+                node = byCid.get(ev.cid) || faqCard(String(ev.q),
+                                                    String(ev.a || ''));
+                byCid.set(ev.cid, node);
+                node.seq = seq;
+                place(node);
+                scrollDown();
+                return;
+            }
             if (ev.kind !== 'message') {
                 line = change(ev);
                 render();
@@ -518,6 +540,91 @@
             }
         }
 
+        /* an FAQ answer the shopper chose: a card, not a message */
+        function faqCard(q, a) {
+            var node = el('div', { 'class': 'faqcard' });
+
+            add(node, el('p', { 'class': 'faqcard-label' }, s.faqCard),
+                el('p', { 'class': 'faqcard-q' }, q),
+                el('p', { 'class': 'faqcard-a' }, a));
+            node.seq = null;
+            return node;
+        }
+
+        function showFaq(items) {
+            var ids = items.map(function (it) {
+                return it.id;
+            }).join(' ');
+
+            if (ids === faqShown) {
+                return;
+            }
+            faqShown = ids;
+            faqList.textContent = '';
+            items.forEach(function (it) {
+                var b = el('button', { type: 'button', 'class': 'faq-item' },
+                           String(it.q));
+
+                b.addEventListener('click', function () {
+                    chooseFaq(it);
+                });
+                add(faqList, b);
+            });
+            faqBox.hidden = !items.length;
+            if (items.length) {
+                announce(s.faqFound(items.length));
+            }
+        }
+
+        /* what the box holds, asked FAQ_WAIT ms after the last change */
+        function askFaq() {
+            var q = input.value.trim();
+
+            clearTimeout(faqTimer);
+            if (!(known.session || {}).faq
+                || (q.match(FAQ_LETTERS) || []).length < 3)
+            {
+                faqAsked = '';
+                showFaq([]);
+                return;
+            }
+            if (q !== faqAsked) {
+                faqTimer = setTimeout(function () {
+                    faqAsked = client.request({ type: 'faq', id: ++faqSeq,
+                                                q: q.slice(0, 200) })
+                               ? q : '';
+                }, FAQ_WAIT);
+            }
+        }
+
+        function chooseFaq(it) {
+            var item = client.act('faq_shown', undefined, { faq: it.id });
+            var node = faqCard(String(it.q), String(it.a));
+
+            /* its event takes this card's place */
+            byCid.set(item.cid, node);
+            place(node);
+            showFaq([]);
+            scrollDown();
+            input.focus();
+        }
+
+        function faqKey(ev) {
+            var items = Array.prototype.slice.call(faqList.children);
+            var i = items.indexOf(ev.target);
+
+            if (ev.key === 'ArrowUp' || ev.key === 'ArrowDown') {
+                ev.preventDefault();
+                i += ev.key === 'ArrowUp' ? -1 : 1;
+                /* down from the last one: back to the box */
+                (i >= items.length ? input : items[Math.max(i, 0)]).focus();
+            } else if (ev.key === 'Escape') {
+                ev.stopPropagation();
+                showFaq([]);
+                input.focus();
+            }
+        }
+
         function submit() {
             var text = input.value;
 
@@ -534,6 +641,7 @@
             input.style.height = '';
             client.stopTyping();
             client.send(text);
+            askFaq();
             scrollDown();
         }
 
@@ -629,6 +737,12 @@
         client.on('pending', showPending);
         client.on('ack', acked);
         client.on('refused', refused);
+        client.on('faq', function (msg) {
+            if (msg.id === faqSeq && input.value.trim()) {
+                showFaq(Array.isArray(msg.items) ? msg.items.slice(0, 3)
+                                                 : []);
+            }
+        });
         client.on('typing', function (id, ev) {
             if (ev.from === 'agent') {
                 showTyping(ev.on === true);
@@ -647,8 +761,18 @@
             if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
                 ev.preventDefault();
                 submit();
+            } else if (ev.key === 'ArrowUp' && !faqBox.hidden
+                       && input.value.lastIndexOf('\n',
+                                                  input.selectionStart - 1)
+                          < 0)
+            {
+                /* from the first line up into the suggestions */
+                ev.preventDefault();
+                faqList.lastChild.focus();
             }
         });
+
+        faqList.addEventListener('keydown', faqKey);
 
         input.addEventListener('input', function () {
             /* grow with the text, up to the CSS max-height */
@@ -663,6 +787,7 @@
             } else {
                 client.stopTyping();
             }
+            askFaq();
         });
 
         add(heading, titleEl, subtitle);
@@ -674,8 +799,10 @@
             confirmYes, confirmNo);
         add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
                      s.inputLabel), input, send);
-        add(panel, header, status, scroller, typingEl, confirmBox, form,
-            announcer);
+        add(faqBox, el('p', { id: pid + '-faq', 'class': 'faq-title' },
+                       s.faqTitle), faqList);
+        add(panel, header, status, scroller, typingEl, confirmBox, faqBox,
+            form, announcer);
         ctx.root.appendChild(panel);
 
         /* what the client holds already, then what is still unsent */

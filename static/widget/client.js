@@ -404,11 +404,13 @@
                 refusedAction(msg);
                 break;
 
+            case 'faq':
             case 'agents':
             case 'visitors':
             case 'visitor':
             case 'erased':
-                /* agents' lists: nothing to keep, the page draws them */
+                /* agents' lists, visitors' FAQ answers: nothing to keep,
+                   the page draws them */
                 emit(msg.type, msg);
                 break;
 
@@ -771,6 +773,9 @@
             if (item.offline) {
                 msg.offline = true;
             }
+            if (item.faq) {
+                msg.faq = item.faq;
+            }
         }
 
         /*
@@ -823,7 +828,8 @@
             }
             /* a message the server will never take */
             if ((code === 'bad_text' || code === 'bad_cid'
-                 || code === 'bad_conversation') && outboxRemove(id))
+                 || code === 'bad_conversation' || code === 'bad_faq')
+                && outboxRemove(id))
             {
                 emit('refused', id, code);
             }

@@ -56,6 +56,11 @@
         reconnecting: 'Reconnecting\u2026',
         unavailable: 'Chat is not available right now.',
         tooLong: 'This message is too long.',
+        faqTitle: 'Suggested answers',
+        faqFound: function (n) {
+            return n === 1 ? '1 suggested answer' : n + ' suggested answers';
+        },
+        faqCard: 'Answer from our FAQ',
         limited: 'Sending too fast: it goes in a moment.',
         away: 'We\u2019re away right now',
         offlineIntro: 'Nobody is here right now. Leave a message and ' +
