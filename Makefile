@@ -28,7 +28,7 @@ PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
-FUZZERS    := ws_parse proto scan hours token
+FUZZERS    := ws_parse proto scan hours token faq
 FUZZ_SECONDS ?= 20
 
 .PHONY: bench-faq

@@ -371,6 +371,35 @@ tokens_verify_only_when_intact_and_fresh(void **state)
 }
 
 
+
+static void
+faq_requests_decode_for_visitors_only(void **state)
+{
+    ngx_live_help_proto_msg_t  m;
+
+    (void) state;
+
+    assert_int_equal(decode("{\"type\":\"faq\",\"q\":\"shiping\","
+                            "\"id\":3}", 0, &m),
+                     NGX_LIVE_HELP_MSG_FAQ);
+    assert_int_equal(m.text_len, 7);
+    assert_int_equal(json_integer_value(m.id), 3);
+    ngx_live_help_proto_free(&m);
+
+    assert_int_equal(decode("{\"type\":\"faq_shown\",\"cid\":\"c1\","
+                            "\"faq\":\"returns\"}", 0, &m),
+                     NGX_LIVE_HELP_MSG_FAQ_SHOWN);
+    assert_string_equal(m.faq, "returns");
+    assert_string_equal(m.cid, "c1");
+    ngx_live_help_proto_free(&m);
+
+    expect_bad("{\"type\":\"faq\"}", 0, "bad_message");
+    expect_bad("{\"type\":\"faq\",\"q\":\"x\"}", 1, "unknown_type");
+    expect_bad("{\"type\":\"faq_shown\",\"faq\":\"r\"}", 0, "bad_cid");
+    expect_bad("{\"type\":\"faq_shown\",\"cid\":\"c\",\"faq\":\"a b\"}",
+               0, "bad_faq");
+}
+
 int
 main(void)
 {
@@ -381,6 +410,7 @@ main(void)
         cmocka_unit_test(user_agents_are_said_in_words),
         cmocka_unit_test(page_fields_are_cut_at_a_character),
         cmocka_unit_test(bad_messages_get_the_right_error_code),
+        cmocka_unit_test(faq_requests_decode_for_visitors_only),
         cmocka_unit_test(tokens_verify_only_when_intact_and_fresh),
     };
 
