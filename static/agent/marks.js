@@ -11,7 +11,7 @@
     var Client = globalThis.LiveHelpClient;
     var cmpSeq = Client.cmpSeq;
     var READ_EVERY = 1000;
-    var THUMB = { good: '\ud83d\udc4d', bad: '\ud83d\udc4e' };
+    var THUMB = { good: '\u263a', bad: '\u2639' };
 
     function el(tag, cls, text) {
         var n = document.createElement(tag);

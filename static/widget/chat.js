@@ -112,8 +112,8 @@
         var rateAsk = el('p', { id: pid + '-rate', 'class': 'intro' },
                          s.rateQuestion);
         var thumbs = el('div', { 'class': 'thumbs' });
-        var goodBtn = thumb(true, '\ud83d\udc4d', s.rateGood);
-        var badBtn = thumb(false, '\ud83d\udc4e', s.rateBad);
+        var goodBtn = thumb(true, '\u263a', s.rateGood);
+        var badBtn = thumb(false, '\u2639', s.rateBad);
         var comment = el('textarea', { 'class': 'input', rows: '3',
                                        maxlength: String(COMMENT_MAX),
                                        'aria-label': s.rateComment,
@@ -133,6 +133,7 @@
                 badBtn.setAttribute('aria-pressed', String(!good));
                 comment.hidden = rateSend.hidden = false;
                 comment.focus();
+                scrollDown();
             });
             return b;
         }

@@ -133,7 +133,7 @@ test('marks_rating_and_transcript_from_both_sides', async () => {
                            + '<i>kind</i>').waitFor();
             await P.showTab(agent, 'Closed');
             await P.row(agent, a2)
-                .locator('.thumb').getByText('\ud83d\udc4d').waitFor();
+                .locator('.thumb').getByText('\u263a').waitFor();
             await P.shoot(agent, 'marks-rating');
 
             /* the transcripts */
