@@ -33,6 +33,13 @@
 #define NGX_LIVE_HELP_MSG_VISITORS   14  /* agents */
 #define NGX_LIVE_HELP_MSG_VISITOR    15  /* agents */
 #define NGX_LIVE_HELP_MSG_SERVE      16  /* agents */
+/* marks (ngx_http_live_help_marks.c) */
+#define NGX_LIVE_HELP_MSG_READ       40  /* both */
+#define NGX_LIVE_HELP_MSG_RATE       41  /* visitors */
+#define NGX_LIVE_HELP_MSG_TAG        42  /* agents */
+
+/* a rating's comment, in characters */
+#define NGX_LIVE_HELP_COMMENT_MAX    1000
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
@@ -92,6 +99,12 @@ typedef struct {
      * offset on; NULL: the first page of every list */
     const char   *list;
     size_t        offset;
+
+    /* marks: read's seq ("<ms>-<n>"); rate's good (on), comment (text)
+     * and conversation number (0: the current); tag's tag ("" none) */
+    const char   *seq;
+    const char   *tag;
+    long          n;
 
     /* serve: department ids, checked as ids; NULL-terminated */
     const char   *serve[NGX_LIVE_HELP_SERVE_MAX + 1];
