@@ -33,11 +33,7 @@ events { }
 http {
     include /etc/nginx/mime.types;
     access_log off;
-    client_body_temp_path $dir/tmp;
-    proxy_temp_path $dir/tmp;
-    fastcgi_temp_path $dir/tmp;
-    uwsgi_temp_path $dir/tmp;
-    scgi_temp_path $dir/tmp;
+$(nginx_temp_paths "$dir")
     root $dir/html;
     server { listen 127.0.0.1:$p1; }
     server {

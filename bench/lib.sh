@@ -150,3 +150,11 @@ ws_prerequisites() {
     ulimit -n "$nofile"
     wlimit=$((nofile < 65536 ? nofile : 65536))
 }
+
+# nginx_temp_paths DIR: an nginx http block's temp paths, all in DIR/tmp
+nginx_temp_paths() {
+    local k
+    for k in client_body proxy fastcgi uwsgi scgi; do
+        echo "    ${k}_temp_path $1/tmp;"
+    done
+}

@@ -4,9 +4,12 @@
 # its MIME type, an ETag, and a gzip-compressed copy when that is smaller.
 #
 # usage: gen_assets.pl STATIC_DIR OUTPUT.c
+#        gen_assets.pl --print FILE      (what is embedded of FILE)
 #
-# The output is rewritten only when its content changes, so that make does
-# not rebuild the module for nothing.
+# JavaScript and CSS are embedded without their comments and indentation:
+# the sources stay readable and need no build step, the shopper downloads
+# less.  The output is rewritten only when its content changes, so that
+# make does not rebuild the module for nothing.
 
 use strict;
 use warnings;
@@ -15,8 +18,156 @@ use File::Find;
 use Digest::MD5 qw(md5_hex);
 use IO::Compress::Gzip qw(gzip $GzipError);
 
+# JavaScript, read token by token: strings, templates, regular
+# expressions and comments are told apart, comments dropped, indentation
+# and blank lines dropped.  A line break stays wherever one was and the
+# language could read it as the end of a statement; it goes only after
+# ; { , ( [ and before ) ] }, where it never is.
+my $WORD = qr/[A-Za-z0-9_\$\x80-\xff]/;
+my %BEFORE_REGEX = map { $_ => 1 } qw(return typeof case do else in of new
+    delete void throw instanceof yield await);
+
+sub quoted {
+    my ($src, $i, $q) = @_;
+    my $j = $i + 1;
+    while ($j < length $src) {
+        my $c = substr($src, $j, 1);
+        return $j + 1 if $c eq $q;
+        die "gen_assets.pl: line break in a string\n"
+            if $c eq "\n" && $q ne '`';
+        $j += $c eq '\\' ? 2 : 1;
+    }
+    die "gen_assets.pl: a string does not end\n";
+}
+
+sub regex_end {
+    my ($src, $i) = @_;
+    my ($j, $class) = ($i + 1, 0);
+    while ($j < length $src) {
+        my $c = substr($src, $j, 1);
+        die "gen_assets.pl: line break in a regular expression\n"
+            if $c eq "\n";
+        if ($c eq '\\') {
+            $j += 2;
+            next;
+        }
+        $class = 1 if $c eq '[';
+        $class = 0 if $c eq ']';
+        $j++;
+        last if $c eq '/' && !$class;
+    }
+    $j++ while substr($src, $j, 1) =~ /^[a-z]$/;
+    return $j;
+}
+
+sub minify_js {
+    my ($src) = @_;
+    my ($out, $i, $n) = ('', 0, length $src);
+    my $prev = '';          # the last token's kind: regex may follow or not
+    my $gap = '';           # white space (or a comment) before the next token
+    while ($i < $n) {
+        my $c = substr($src, $i, 1);
+        my $two = substr($src, $i, 2);
+        if ($two eq '//') {
+            my $j = index($src, "\n", $i);
+            $i = $j < 0 ? $n : $j;
+            next;
+        }
+        if ($two eq '/*' || $c =~ /\s/) {
+            my $j = $c =~ /\s/ ? $i + length((substr($src, $i)
+                                              =~ /^(\s+)/)[0])
+                               : index($src, '*/', $i + 2);
+            if ($c eq '/') {
+                die "gen_assets.pl: a comment does not end\n" if $j < 0;
+                $j += 2;
+            }
+            $gap = "\n" if substr($src, $i, $j - $i) =~ /\n/;
+            $gap ||= ' ';
+            $i = $j;
+            next;
+        }
+        my $j;
+        if ($c eq '"' || $c eq "'" || $c eq '`') {
+            $j = quoted($src, $i, $c);
+            $prev = 'value';
+        } elsif ($c eq '/' && ($prev eq 'op' || $prev eq ''
+                               || $BEFORE_REGEX{$prev})) {
+            $j = regex_end($src, $i);
+            $prev = 'value';
+        } elsif ($c =~ $WORD) {
+            my ($w) = substr($src, $i) =~ /^(${WORD}+)/;
+            $j = $i + length $w;
+            $prev = $BEFORE_REGEX{$w} ? $w : 'value';
+        } else {
+            $j = $i + 1;
+            $prev = $c =~ /[)\]}]/ ? 'value' : 'op';
+        }
+        if ($gap ne '' && length $out) {
+            my $a = substr($out, -1);
+            if ($gap eq "\n") {
+                $out .= "\n" unless $a =~ /[;{,(\[]/ || $c =~ /[)\]}]/;
+            } elsif (($a =~ $WORD && $c =~ $WORD)
+                     || ($a =~ /[+-]/ && $a eq $c))
+            {
+                $out .= ' ';
+            }
+        }
+        $gap = '';
+        $out .= substr($src, $i, $j - $i);
+        $i = $j;
+    }
+    return "$out\n";
+}
+
+# CSS: comments out, runs of white space one space, none beside { } ; , >
+# or after :, outside strings
+sub minify_css {
+    my ($src) = @_;
+    my ($out, $run) = ('', '');
+    my $flush = sub {
+        $run =~ s/\s+/ /g;
+        $run =~ s/ *([{};,>]) */$1/g;
+        $run =~ s/: /:/g;
+        $run =~ s/;}/}/g;
+        $out .= $run;
+        $run = '';
+    };
+    while ($src =~ m{\G(?:(/\*.*?\*/)|("(?:[^"\\\n]|\\.)*"
+                                         |'(?:[^'\\\n]|\\.)*')
+                          |([^"'/]+|/))}gcsx)
+    {
+        if (defined $1) {
+            $run .= ' ';
+        } elsif (defined $2) {
+            $flush->();
+            $out .= $2;
+        } else {
+            $run .= $3;
+        }
+    }
+    die "gen_assets.pl: CSS not read to its end\n"
+        if (pos($src) // 0) != length $src;
+    $flush->();
+    $out =~ s/^ +| +$//g;
+    return "$out\n";
+}
+
+sub embedded {
+    my ($rel, $data) = @_;
+    return minify_js($data) if $rel =~ /\.js$/;
+    return minify_css($data) if $rel =~ /\.css$/;
+    return $data;
+}
+
+if (@ARGV == 2 && $ARGV[0] eq '--print') {
+    open my $fh, '<:raw', $ARGV[1] or die "$0: $ARGV[1]: $!\n";
+    my $data = do { local $/; <$fh> };
+    print embedded($ARGV[1], $data);
+    exit 0;
+}
+
 my ($dir, $out) = @ARGV;
-die "usage: $0 STATIC_DIR OUTPUT.c\n" unless defined $out;
+die "usage: $0 STATIC_DIR OUTPUT.c | --print FILE\n" unless defined $out;
 die "$0: $dir is not a directory\n" unless -d $dir;
 
 my %types = (
@@ -73,6 +224,7 @@ for my $i (0 .. $#files) {
     open my $fh, '<:raw', "$dir/$rel" or die "$0: $dir/$rel: $!\n";
     my $data = do { local $/; <$fh> };
     close $fh;
+    $data = eval { embedded($rel, $data) } // die "$@ in $dir/$rel\n";
 
     my ($ext) = $rel =~ /\.([A-Za-z0-9]+)$/;
     $ext = lc($ext // '');

@@ -21,6 +21,7 @@
 #include "ngx_http_live_help_presence.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_agents.h"
+#include "ngx_http_live_help_marks.h"
 
 
 #define NGX_LIVE_HELP_AGENT_ID_LEN   13
@@ -257,6 +258,14 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         }
 
         rc = ngx_live_help_agent_act(a, &m, "transfer", NULL);
+        break;
+
+    case NGX_LIVE_HELP_MSG_READ:
+    case NGX_LIVE_HELP_MSG_TAG:
+        conv.data = (u_char *) m.conversation;
+        conv.len = ngx_strlen(m.conversation);
+        rc = ngx_live_help_marks_message(s, &conv, &a->info.id,
+                                         &a->info.name, &m);
         break;
 
     case NGX_LIVE_HELP_MSG_TYPING:

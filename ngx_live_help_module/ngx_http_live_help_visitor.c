@@ -19,6 +19,7 @@
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_faq_conf.h"
+#include "ngx_http_live_help_marks.h"
 
 
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
@@ -386,6 +387,13 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
 
     case NGX_LIVE_HELP_MSG_CLOSE:
         rc = ngx_live_help_visitor_act(s, &m, "close", NULL);
+        break;
+
+    case NGX_LIVE_HELP_MSG_READ:
+    case NGX_LIVE_HELP_MSG_RATE:
+        ngx_str_set(&name, "visitor");
+        rc = ngx_live_help_marks_message(s,
+                 ngx_live_help_store_followed(&s->follower), &name, NULL, &m);
         break;
 
     case NGX_LIVE_HELP_MSG_PAGE:

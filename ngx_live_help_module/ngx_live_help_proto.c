@@ -23,6 +23,8 @@ static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
 static int ngx_live_help_proto_text_ok(const char *text, size_t len);
 static int ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m);
 static int ngx_live_help_proto_list(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_marks(ngx_live_help_proto_msg_t *m,
+    const char *type, int agent);
 static const char *ngx_live_help_proto_find(const char *hay, size_t len,
     const char *needle);
 
@@ -333,8 +335,129 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
         return m->type = NGX_LIVE_HELP_MSG_FAQ_SHOWN;
     }
 
+    if (strcmp(type, "read") == 0 || strcmp(type, "rate") == 0
+        || (strcmp(type, "tag") == 0 && agent))
+    {
+        return ngx_live_help_proto_marks(m, type, agent);
+    }
+
     return ngx_live_help_proto_bad(m, "unknown_type",
                                    "this message type is not known");
+}
+
+
+/*
+ * {"type":"read","seq":"<ms>-<n>"} (agents: "conversation"),
+ * {"type":"rate","cid":..,"good":true,"comment":"..","n":3},
+ * {"type":"tag","cid":..,"conversation":..,"tag":"complaint"}
+ */
+
+static int
+ngx_live_help_proto_marks(ngx_live_help_proto_msg_t *m, const char *type,
+    int agent)
+{
+    size_t       i, chars, digits[2], part;
+    json_t      *v;
+    const char  *s;
+
+    if (type[1] == 'e') {   /* read */
+        s = json_string_value(json_object_get(m->root, "seq"));
+        part = 0;
+        digits[0] = digits[1] = 0;
+
+        for (i = 0; s && s[i]; i++) {
+            if (s[i] == '-' && part == 0) {
+                part = 1;
+
+            } else if (s[i] >= '0' && s[i] <= '9') {
+                digits[part]++;
+
+            } else {
+                break;
+            }
+        }
+
+        if (s == NULL || s[i] || part != 1 || digits[0] == 0
+            || digits[0] > 15 || digits[1] == 0 || digits[1] > 9)
+        {
+            return ngx_live_help_proto_bad(m, "bad_seq",
+                                           "\"seq\" must be an event's id");
+        }
+
+        m->seq = s;
+
+        if (agent) {
+            m->conversation = ngx_live_help_proto_id(m->root, "conversation");
+
+            if (m->conversation == NULL) {
+                return ngx_live_help_proto_bad(m, "bad_conversation",
+                                               "\"conversation\" is "
+                                               "missing");
+            }
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_READ;
+    }
+
+    if (ngx_live_help_proto_change(m, agent, NGX_LIVE_HELP_MSG_RATE)
+        == NGX_LIVE_HELP_MSG_BAD)
+    {
+        return NGX_LIVE_HELP_MSG_BAD;
+    }
+
+    if (type[0] == 't') {
+        s = json_string_value(json_object_get(m->root, "tag"));
+
+        if (s == NULL
+            || (strcmp(s, "feedback") != 0 && strcmp(s, "complaint") != 0
+                && s[0] != '\0'))
+        {
+            return ngx_live_help_proto_bad(m, "bad_tag",
+                                           "\"tag\" must be \"feedback\", "
+                                           "\"complaint\" or \"\"");
+        }
+
+        m->tag = s;
+
+        return m->type = NGX_LIVE_HELP_MSG_TAG;
+    }
+
+    v = json_object_get(m->root, "good");
+
+    if (!json_is_boolean(v)) {
+        return ngx_live_help_proto_bad(m, "bad_rating",
+                                       "\"good\" must be true or false");
+    }
+
+    m->on = json_is_true(v);
+
+    v = json_object_get(m->root, "n");
+    m->n = json_is_integer(v) ? (long) json_integer_value(v) : 0;
+
+    if (v && (!json_is_integer(v) || m->n < 1 || m->n > 1000000000)) {
+        return ngx_live_help_proto_bad(m, "bad_rating",
+                                       "\"n\" must be a conversation's "
+                                       "number");
+    }
+
+    v = json_object_get(m->root, "comment");
+    m->text = json_string_value(v);
+    m->text_len = m->text ? json_string_length(v) : 0;
+
+    /* characters: the bytes that do not continue one */
+    for (i = 0, chars = 0; i < m->text_len; i++) {
+        chars += (((unsigned char) m->text[i]) & 0xc0) != 0x80;
+    }
+
+    if ((v && m->text == NULL) || chars > NGX_LIVE_HELP_COMMENT_MAX
+        || !ngx_live_help_proto_text_ok(m->text, m->text_len))
+    {
+        return ngx_live_help_proto_bad(m, "bad_text",
+                                       "\"comment\" must be text of 1000 "
+                                       "characters at most");
+    }
+
+    return m->type;
 }
 
 

@@ -35,6 +35,13 @@
 #define NGX_LIVE_HELP_MSG_SERVE      16  /* agents */
 #define NGX_LIVE_HELP_MSG_FAQ        17  /* visitors: a search */
 #define NGX_LIVE_HELP_MSG_FAQ_SHOWN  18  /* visitors: an answer chosen */
+/* marks (ngx_http_live_help_marks.c) */
+#define NGX_LIVE_HELP_MSG_READ       40  /* both */
+#define NGX_LIVE_HELP_MSG_RATE       41  /* visitors */
+#define NGX_LIVE_HELP_MSG_TAG        42  /* agents */
+
+/* a rating's comment, in characters */
+#define NGX_LIVE_HELP_COMMENT_MAX    1000
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
@@ -95,6 +102,12 @@ typedef struct {
      * offset on; NULL: the first page of every list */
     const char   *list;
     size_t        offset;
+
+    /* marks: read's seq ("<ms>-<n>"); rate's good (on), comment (text)
+     * and conversation number (0: the current); tag's tag ("" none) */
+    const char   *seq;
+    const char   *tag;
+    long          n;
 
     /* serve: department ids, checked as ids; NULL-terminated */
     const char   *serve[NGX_LIVE_HELP_SERVE_MAX + 1];

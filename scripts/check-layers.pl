@@ -34,6 +34,8 @@ my %rank = (
     agents => 3, throttle => 3,
     store => 4,
     session => 5, queue => 5,
+    # read marks and ratings, for both roles
+    marks => 5,
     visitor => 6, agent => 6,
     # the agent's sign-in over HTTP, beside the roles; the endpoint (7)
     # hands it the "agent/" requests

@@ -180,9 +180,16 @@ subtest 'an_answer_shown_is_a_note_once_and_opens_no_conversation' => sub {
     my $stored = $redis->command('XRANGE', $log, '-', '+');
     like($stored->[0][1][1], qr/"kind":"faq"/, 'as a faq event');
 
+    # a second answer: a log of notes alone is never taken for a log of
+    # version 1, which would be queued as waiting
+    $v->send_json({ type => 'faq_shown', cid => 'fq1b',
+                    faq => 'shipping-cost' });
+    is($v->recv_type('ack')->{cid}, 'fq1b', 'a second answer is acked');
+    is($redis->command('XLEN', $log), 2, 'and stored');
+
     ok(!defined $redis->command('ZSCORE', 'lh:queue', $conv),
         'not in the queue');
-    ok(!defined $redis->command('HGET', "lh:c:$conv:state", 'state'),
+    is($redis->command('HGET', "lh:c:$conv:state", 'state'), 'none',
         'no conversation opened');
 
     my $agent = LiveHelp::WS->connect($ngx->port,
@@ -195,15 +202,15 @@ subtest 'an_answer_shown_is_a_note_once_and_opens_no_conversation' => sub {
     is($lists->{queued}, 0, 'agents see nothing waiting');
     $agent->send_json({ type => 'history', conversation => $conv });
     my $h = $agent->recv_type('history');
-    is_deeply([ map { $_->{event}{kind} } @{ $h->{events} } ], ['faq'],
-        'the agent reads the note in the log');
+    is_deeply([ map { $_->{event}{kind} } @{ $h->{events} } ],
+        ['faq', 'faq'], 'the agent reads the notes in the log');
     $agent->close;
 
     $v->send_json({ type => 'faq_shown', cid => 'fq2', faq => 'nope' });
     is($v->recv_type('error')->{code}, 'bad_faq', 'an unknown entry');
     $v->send_json({ type => 'faq_shown', cid => 'fq 3', faq => 'returns' });
     is($v->recv_type('error')->{code}, 'bad_cid', 'a bad cid');
-    is($redis->command('XLEN', $log), 1, 'neither is stored');
+    is($redis->command('XLEN', $log), 2, 'neither is stored');
 
     # writing afterwards opens a conversation as ever
     $v->send_json({ type => 'message', cid => 'm1', text => 'Hello' });

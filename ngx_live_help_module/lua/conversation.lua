@@ -12,6 +12,11 @@
 --   oname    the owner's display name     since    ms the state began
 --   opened   ms it was opened             offline  "1": left while nobody
 --                                                  could answer
+--   vread    the visitor's read mark      aread    the owning agent's (ids
+--            of the log, only forward: op read)
+--   rating   good | bad                   rn       the conversation rated
+--   rated    ms it was rated              tag      feedback | complaint
+--                                                  (of conversation rn)
 -- and these keys hold the rest:
 --   lh:c:<t>:cid:<cid>  the id a client id got (ARGV[5] seconds)
 --   lh:convs            zset  logs by last activity (ms)
@@ -30,11 +35,13 @@
 --   lh:v:<t>            hash  the visitor: name ("Visitor 12")
 --   lh:e:<email>        zset  the visitors who gave that e-mail (visitor.lua)
 --   lh:vn               the last visitor number given
+--   lh:ratings          hash  good, bad, feedback, complaint: counts of
+--                             ratings and of tags, for a supervisor
 -- Keys are made here from the arguments: the module runs on one Redis (or
 -- a primary with replicas), not on Redis Cluster.
 --
--- ARGV[1]  op: message | claim | close | transfer | note | agent | sweep |
---          migrate
+-- ARGV[1]  op: message | claim | close | transfer | note | read | rate |
+--          tag | agent | sweep | migrate
 -- ARGV[2]  now, in ms
 -- message, claim, close, transfer (one visitor's log):
 --   ARGV[3]  t, the visitor         ARGV[4]  cid, the client's id of it
@@ -63,6 +70,22 @@
 -- migrate (logs of protocol 1, which had no state):
 --   ARGV[3]  how many at most  ARGV[4] ms: older ones count as closed
 --   ARGV[5]  seconds logs are kept after their last event
+--
+-- read (a read mark; no cid kept: ARGV[4] is the seq read up to):
+--   ARGV[3]  t  ARGV[4] the seq  ARGV[6] "visitor" or the agent id
+--   The mark moves to the newest event at or before the seq that is not a
+--   read mark itself, only forward, and only the owner of an open
+--   conversation moves the agent's: each side adds at most one "read"
+--   event per other event, whatever a client sends.  Returns the event's
+--   id or a refusal: "stale" (does not move the mark forward), "beyond"
+--   (after the log's last event), "owned" (not the owner), "closed" (no
+--   log).
+-- rate (the visitor, once per conversation, after it closed), tag (an
+-- agent tags the last rated one): ARGV[8] rate: {"good":b,"comment":s,
+--   "n":n (optional: the conversation meant)}; tag: feedback | complaint
+--   | "" (none).  Refusals: "open" (not closed yet), "rated" (rated
+--   already), "gone" (n is not the current conversation), "unrated"
+--   (nothing to tag), "same" (tagged so already).
 --
 -- A note is an event that only goes into the log: it opens no
 -- conversation and changes no state (an FAQ answer shown, a read mark, a
@@ -392,6 +415,48 @@ end
 local t, cid, ttl, actor, name = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local auto = ARGV[10] == '1'
 
+-- is stream id a after id b
+local function later(a, b)
+    local am, as = string.match(a, '^(%d+)-(%d+)$')
+    local bm, bs = string.match(b or '', '^(%d+)-(%d+)$')
+    if not bm then
+        return true
+    end
+    am, bm = tonumber(am), tonumber(bm)
+    return am > bm or (am == bm and tonumber(as) > tonumber(bs))
+end
+
+if op == 'read' then
+    local by = actor == 'visitor' and 'visitor' or 'agent'
+    local st = redis.call('HMGET', key(t, 'state'), 'state', 'owner',
+                          by == 'visitor' and 'vread' or 'aread')
+    if not st[1] then
+        return { 'closed', '', '' }
+    end
+    if by == 'agent' and (st[1] ~= 'open' or st[2] ~= actor) then
+        return { 'owned', st[2] or '', '' }
+    end
+    local last = redis.call('XREVRANGE', key(t, 'log'), '+', '-', 'COUNT', 1)
+    if not last[1] or later(cid, last[1][1]) then
+        return { 'beyond', '', '' }
+    end
+    -- read marks follow other events: at most one of each side after one
+    local pos
+    for _, e in ipairs(redis.call('XREVRANGE', key(t, 'log'), cid, '-',
+                                  'COUNT', 3)) do
+        if not string.find(e[2][2], '"kind":"read"', 1, true) then
+            pos = e[1]
+            break
+        end
+    end
+    if not pos or not later(pos, st[3]) then
+        return { 'stale', st[3] or '', '' }
+    end
+    redis.call('HSET', key(t, 'state'), by == 'visitor' and 'vread'
+               or 'aread', pos)
+    return add(t, { kind = 'read', by = by, seq = pos })
+end
+
 local seen = redis.call('GET', key(t, 'cid:' .. cid))
 if seen then
     return seen
@@ -532,9 +597,56 @@ elseif op == 'transfer' then
         end
     end
 
+elseif op == 'rate' then
+    local ok, a = pcall(cjson.decode, ARGV[8])
+    if not ok or type(a) ~= 'table' then
+        return redis.error_reply('live_help: bad rating')
+    end
+    if s.state ~= 'closed' then
+        return refuse(s.state == 'none' and 'closed' or 'open')
+    end
+    if type(a.n) == 'number' and a.n ~= s.n then
+        return refuse('gone')
+    end
+    if tonumber(redis.call('HGET', key(t, 'state'), 'rn')) == s.n then
+        return refuse('rated')
+    end
+    local good = a.good == true
+    local comment = type(a.comment) == 'string' and a.comment or ''
+    redis.call('HSET', key(t, 'state'), 'rating', good and 'good' or 'bad',
+               'rn', s.n, 'rated', now, 'tag', '')
+    redis.call('HINCRBY', 'lh:ratings', good and 'good' or 'bad', 1)
+    id = add(t, { kind = 'rated', n = s.n, good = good,
+                  comment = comment ~= '' and comment or nil })
+
+elseif op == 'tag' then
+    local r = redis.call('HMGET', key(t, 'state'), 'rn', 'tag')
+    local tag = ARGV[8] == 'feedback' and 'feedback'
+                or ARGV[8] == 'complaint' and 'complaint' or ''
+    if not r[1] then
+        return refuse('unrated')
+    end
+    if (r[2] or '') == tag then
+        return refuse('same')
+    end
+    if r[2] and r[2] ~= '' then
+        redis.call('HINCRBY', 'lh:ratings', r[2], -1)
+    end
+    if tag ~= '' then
+        redis.call('HINCRBY', 'lh:ratings', tag, 1)
+    end
+    redis.call('HSET', key(t, 'state'), 'tag', tag)
+    id = add(t, { kind = 'tagged', n = tonumber(r[1]), tag = tag,
+                  agent = actor, name = name })
+
 elseif op == 'note' then
     if s.state == 'none' and ARGV[9] ~= 'new' then
         return refuse('closed')
+    end
+    if s.state == 'none' then
+        -- a log of notes alone is no version 1 log: say so, or the next
+        -- op (or the migration) would queue it as a waiting conversation
+        redis.call('HSET', key(t, 'state'), 'state', 'none')
     end
     id = add(t, ARGV[8])
 else

@@ -16,7 +16,8 @@
 -- "list":"queue","offset":n,"items":[...],"total":n,"next":offset}, or
 -- {"type":"agents","agents":[...]}.  An item: conversation, state, n,
 -- dept, owner, oname, since, opened, active (ms), offline, visitor (name),
--- last (its last event).  An agent: agent, name, status, chats, max.
+-- last (its last event but read marks), rating (good | bad: of
+-- conversation n, if rated), tag (feedback | complaint).  An agent: agent, name, status, chats, max.
 
 local now, me, limit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 
@@ -59,12 +60,20 @@ local function item(t)
     seen[t] = true
     local s = redis.call('HMGET', 'lh:c:' .. t .. ':state', 'state', 'n',
                          'dept', 'owner', 'oname', 'since', 'opened',
-                         'offline')
+                         'offline', 'rn', 'rating', 'tag')
     if not s[1] then
         return
     end
-    local last = redis.call('XREVRANGE', 'lh:c:' .. t .. ':log', '+', '-',
-                            'COUNT', 1)[1]
+    -- a read mark follows another event: at most one of each side
+    local last
+    for _, e in ipairs(redis.call('XREVRANGE', 'lh:c:' .. t .. ':log', '+',
+                                  '-', 'COUNT', 3)) do
+        last = e
+        if not string.find(e[2][2], '"kind":"read"', 1, true) then
+            break
+        end
+    end
+    local rated = s[9] and s[9] == s[2]
     local ok, ev = false, nil
     if last then
         ok, ev = pcall(cjson.decode, last[2][2])
@@ -76,7 +85,9 @@ local function item(t)
         offline = s[8] == '1',
         active = tonumber(redis.call('ZSCORE', 'lh:convs', t)) or 0,
         visitor = redis.call('HGET', 'lh:v:' .. t, 'name') or '',
-        last = ok and ev or nil, seq = last and last[1] or nil }
+        last = ok and ev or nil, seq = last and last[1] or nil,
+        rating = rated and s[10] or nil,
+        tag = rated and s[11] ~= '' and s[11] or nil }
 end
 
 -- a list's page from "from": its conversations and how many it has

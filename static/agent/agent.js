@@ -139,6 +139,13 @@
     var notify = globalThis.LiveHelpNotify.create();
 
     var me = { agent: null, name: '', max: 0, departments: [] };
+    var M = globalThis.LiveHelpMarks({
+        client: client, me: me, S: S, nameOf: nameOf, mine: mine,
+        line: systemText,
+        current: function () {
+            return current;
+        }
+    });
     var agents = [];                /* online, as the server last said */
     var convs = new Map();          /* conversation id -> its row */
     var current = null;             /* the open conversation */
@@ -265,6 +272,7 @@
             if (item.seq) {
                 c.listedSeq = item.seq;
             }
+            M.listed(c, item);
             if (item.last && item.last.kind === 'message'
                 && (!c.previewSeq || cmpSeq(item.seq, c.previewSeq) > 0))
             {
@@ -433,6 +441,7 @@
         if (fresh && !c.name) {
             relist();
         }
+        M.event(c, seq, ev);
         if (ev.kind !== 'message') {
             if (!c.stateSeq || cmpSeq(seq, c.stateSeq) > 0) {
                 applyState(c, seq, ev);
@@ -466,6 +475,7 @@
             updateEmpty();
             scrollDown();
             visitors.refresh();
+            M.seen(c);
         }
         schedule();
     }
@@ -612,6 +622,7 @@
         r.count.setAttribute('aria-hidden', 'true');
         setText(r.countText, n ? S.unread(n) : '');
         r.button.classList.toggle('unread', n > 0);
+        M.row(c, r);
         if (c === current) {
             r.button.setAttribute('aria-current', 'true');
         } else {
@@ -802,6 +813,7 @@
         }
         markRead(c);
         drawHead();
+        M.seen(c);
         schedule();
         layout.dataset.view = 'chat';
         if (focusReply && !input.disabled) {
@@ -856,6 +868,7 @@
                          || c.state === 'none';
         form.querySelector('button').disabled = input.disabled;
         form.classList.toggle('is-disabled', input.disabled);
+        M.head(c);
     }
 
     function busy() {
@@ -911,7 +924,7 @@
         case 'faq':
             return S.faqShown(str(ev.q));
         }
-        return '';
+        return M.line(ev);
     }
 
     function messageNode(from) {
@@ -976,6 +989,7 @@
         node.children[2].textContent = V.clock(seqMs(seq))
             + (ev.from === 'agent' && ev.agent === me.agent
                ? ' \u00b7 ' + S.sent : '');
+        M.node(node, ev);
         place(node);
     }
 
@@ -1514,6 +1528,7 @@
     document.addEventListener('visibilitychange', function () {
         if (!document.hidden && current) {
             markRead(current);
+            M.readSoon();
             schedule();
         }
     });

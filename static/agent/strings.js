@@ -164,6 +164,30 @@
         faqShown: function (q) {
             return 'Shown FAQ answer: ' + q;
         },
+
+        /* read marks, ratings, transcripts (marks.js) */
+        delivered: 'Delivered',
+        read: 'Read',
+        transcript: 'Download transcript',
+        transcriptTitle: function (shop, visitor) {
+            return 'Chat transcript \u2014 ' + shop + ' \u2014 ' + visitor;
+        },
+        agentName: 'Agent',
+        rated: function (good, comment) {
+            return 'The visitor rated this chat ' + (good ? 'good' : 'bad')
+                   + (comment ? ': ' + comment : '');
+        },
+        ratedShort: function (good) {
+            return good ? 'Rated good' : 'Rated bad';
+        },
+        tag_feedback: 'Feedback',
+        tag_complaint: 'Complaint',
+        tagged: function (tag, name) {
+            return 'Tagged ' + tag + ' by ' + name;
+        },
+        untagged: function (name) {
+            return 'Tag removed by ' + name;
+        },
         closedBy: function (name) {
             return 'Closed by ' + name;
         },

@@ -21,6 +21,8 @@
     var PHONE = '(max-width: 480px)';
     var FAQ_WAIT = 200;             /* ms after the last keystroke */
     var FAQ_LETTERS = /[\p{L}\p{N}]/gu;
+    var COMMENT_MAX = 1000;
+    var READ_EVERY = 1000;          /* ms between two read marks sent */
 
     function el(name, attrs, text) {
         var node = document.createElement(name);
@@ -61,7 +63,14 @@
         var pid = ctx.panelId;
         var titleId = pid + '-title';
 
-        var conv = { state: 'none', agent: '', offline: false };  /* now */
+        var conv = { state: 'none', agent: '', offline: false, n: 0 };
+        /* read marks: the agent's and ours, the last event and agent
+           message, the last mark sent and when */
+        var marks = { aread: null, vread: null, last: null, agent: null,
+                      sent: null, at: 0, timer: 0 };
+        var rated = {};             /* conversation numbers rated */
+        var thanked = 0;            /* the one this page rated */
+        var choice = null;          /* good (true) or bad, being rated */
         var leftOffline = false;    /* this page sent the offline form */
         var tooLong = false;
         var byCid = new Map();      /* the visitor's bubbles, by client id */
@@ -95,6 +104,41 @@
                                role: 'menu', hidden: '' });
         var endItem = el('button', { type: 'button', role: 'menuitem' },
                          s.endChat);
+        var saveItem = el('button', { type: 'button', role: 'menuitem',
+                                      'class': 'plain' }, s.transcript);
+        var markEl = el('span', { 'class': 'mark' });
+
+        var rateBox = el('form', { 'class': 'card rate', novalidate: '',
+                                   'aria-labelledby': pid + '-rate',
+                                   hidden: '' });
+        var rateAsk = el('p', { id: pid + '-rate', 'class': 'intro' },
+                         s.rateQuestion);
+        var thumbs = el('div', { 'class': 'thumbs' });
+        var goodBtn = thumb(true, '\u263a', s.rateGood);
+        var badBtn = thumb(false, '\u2639', s.rateBad);
+        var comment = el('textarea', { 'class': 'input', rows: '3',
+                                       maxlength: String(COMMENT_MAX),
+                                       'aria-label': s.rateComment,
+                                       placeholder: s.rateComment,
+                                       hidden: '' });
+        var rateSend = el('button', { type: 'submit', 'class': 'send',
+                                      hidden: '' }, s.rateSend);
+
+        function thumb(good, icon, label) {
+            var b = el('button', { type: 'button', 'class': 'thumb',
+                                   'aria-pressed': 'false', title: label,
+                                   'aria-label': label }, icon);
+
+            b.addEventListener('click', function () {
+                choice = good;
+                goodBtn.setAttribute('aria-pressed', String(good));
+                badBtn.setAttribute('aria-pressed', String(!good));
+                comment.hidden = rateSend.hidden = false;
+                comment.focus();
+                scrollDown();
+            });
+            return b;
+        }
         var closeBtn = el('button', {
             type: 'button',
             'class': 'icon close',
@@ -319,13 +363,26 @@
             avatar.textContent = initials(conv.agent);
             endItem.disabled = st !== 'open' && st !== 'waiting';
 
+            /* once per conversation: until rated, then thanks here */
+            rateBox.hidden = st !== 'closed' || !conv.n
+                             || (rated[conv.n] && thanked !== conv.n);
+            rateAsk.textContent = thanked === conv.n ? s.rateThanks
+                                                     : s.rateQuestion;
+            thumbs.hidden = thanked === conv.n;
+            if (thumbs.hidden) {
+                comment.hidden = rateSend.hidden = true;
+            }
+
             status.textContent = tooLong ? s.tooLong
                                  : client.status() ? s[client.status()]
                                  : '';
         }
 
         function resetConversation() {
-            conv = { state: 'none', agent: '', offline: false };
+            conv = { state: 'none', agent: '', offline: false, n: 0 };
+            marks = { aread: null, vread: null, last: null, agent: null,
+                      sent: null, at: 0, timer: 0 };
+            rated = {};
             /* the outbox stays, for the new conversation */
             Array.prototype.forEach.call(log.querySelectorAll(
                 '.msg,.line,.faqcard'),
@@ -419,40 +476,134 @@
             }
         }
 
-        /* who answers: the state, and the line that says it */
-        function change(ev) {
+        /* the line an event other than a message is shown as */
+        function describe(ev) {
             var name = Client.displayName(ev.name) || s.agent;
 
             switch (ev.kind) {
-            case 'opened':
-                conv = { state: 'waiting', agent: '',
-                         offline: ev.offline === true };
-                return '';
             case 'joined':
-                conv.state = 'open';
-                conv.agent = name;
                 return s.joined(name);
             case 'transferred':
-                if (ev.agent) {
-                    conv.state = 'open';
-                    conv.agent = name;
-                    return s.joined(name);
-                }
-                conv.state = 'waiting';
-                return s.transferred(deptName(ev.dept));
+                return ev.agent ? s.joined(name)
+                                : s.transferred(deptName(ev.dept));
             case 'released':
-                conv.state = 'waiting';
                 return s.released;
             case 'closed':
-                conv.state = 'closed';
                 return s.ended;
+            case 'rated':
+                return s.rated(ev.good === true);
             }
             return '';
+        }
+
+        /* who answers: the state, and the line that says it */
+        function change(ev) {
+            switch (ev.kind) {
+            case 'opened':
+                conv = { state: 'waiting', agent: '',
+                         offline: ev.offline === true, n: ev.n };
+                break;
+            case 'joined':
+            case 'transferred':
+                conv.state = ev.agent ? 'open' : 'waiting';
+                conv.agent = Client.displayName(ev.name) || s.agent;
+                break;
+            case 'released':
+                conv.state = 'waiting';
+                break;
+            case 'closed':
+                conv.state = 'closed';
+                conv.n = ev.n;
+                break;
+            case 'rated':
+                rated[ev.n] = true;
+            }
+            return describe(ev);
+        }
+
+        /* "Delivered" or "Read" under the last message stored of ours */
+        function showMarks() {
+            var mine = log.querySelectorAll('.msg.visitor');
+            var i = mine.length - 1;
+
+            while (i >= 0 && mine[i].seq === null) {
+                i--;
+            }
+            if (i < 0) {
+                markEl.remove();
+                return;
+            }
+            markEl.textContent = marks.aread
+                                 && cmpSeq(marks.aread, mine[i].seq) >= 0
+                                 ? s.read : s.delivered;
+            mine[i].lastChild.appendChild(markEl);
+        }
+
+        /*
+         * Tell the agent what we read: the last event, once an agent's
+         * message is after our mark, while the chat is on screen; one a
+         * second at most.
+         */
+        function readSoon() {
+            var wait = marks.at + READ_EVERY - Date.now();
+
+            clearTimeout(marks.timer);
+            if (panel.hidden || document.visibilityState !== 'visible'
+                || !client.isLive() || !marks.agent
+                || (marks.vread && cmpSeq(marks.vread, marks.agent) >= 0)
+                || (marks.sent && cmpSeq(marks.sent, marks.last) >= 0))
+            {
+                return;
+            }
+            if (wait > 0) {
+                marks.timer = setTimeout(readSoon, wait);
+                return;
+            }
+            marks.at = Date.now();
+            marks.sent = marks.last;
+            client.request({ type: 'read', seq: marks.last });
+        }
+
+        /* the whole log, as text: it is never parsed as HTML */
+        function transcript() {
+            var held = client.conversation();
+            var lines = [s.transcriptTitle(location.hostname), ''];
+
+            (held ? held.events : []).forEach(function (e) {
+                var ev = e.event;
+                var line = describe(ev);
+
+                if (ev.kind === 'message' && typeof ev.text === 'string') {
+                    line = (ev.from === 'agent'
+                            ? Client.displayName(ev.author) || s.agent
+                            : s.you) + ': ' + ev.text.replace(/\n/g, '\n    ');
+                } else if (line) {
+                    line = '\u2014 ' + line + (typeof ev.comment === 'string'
+                                               ? ': ' + ev.comment : '');
+                }
+                if (line) {
+                    lines.push('[' + Client.stamp(Client.seqMs(e.seq)) + '] '
+                               + line);
+                }
+            });
+            Client.download('transcript-' + Client.stamp(Date.now())
+                            .slice(0, 10) + '.txt', lines.join('\n') + '\n');
         }
 
         function addEvent(c, seq, ev) {
             var node;
             var line;
+
+            if (ev.kind === 'read') {
+                marks[ev.by === 'agent' ? 'aread' : 'vread'] = ev.seq;
+                showMarks();
+                return;
+            }
+            marks.last = seq;
+            if (ev.kind === 'message' && ev.from === 'agent') {
+                marks.agent = seq;
+            }
+            readSoon();
 
             if (ev.kind === 'faq') {
                 node = byCid.get(ev.cid) || faqCard(String(ev.q),
@@ -494,6 +645,7 @@
 
             node.seq = seq;
             place(node);
+            showMarks();
 
             if (ev.from === 'agent') {
                 if (conv.state !== 'open') {
@@ -528,6 +680,7 @@
                 node.seq = seq;
                 setMeta(node, '');
                 place(node);
+                showMarks();
             }
         }
 
@@ -659,7 +812,7 @@
             menu.hidden = !on;
             menuBtn.setAttribute('aria-expanded', String(on));
             if (on) {
-                endItem.focus();
+                saveItem.focus();
             }
         }
 
@@ -675,6 +828,37 @@
         endItem.addEventListener('click', function () {
             showMenu(false);
             showConfirm(true);
+        });
+
+        saveItem.addEventListener('click', function () {
+            showMenu(false);
+            transcript();
+        });
+
+        rateBox.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            if (choice === null) {
+                return;
+            }
+            client.act('rate', undefined, {
+                good: choice,
+                comment: comment.value.trim().slice(0, COMMENT_MAX)
+                         || undefined,
+                n: conv.n
+            });
+            thanked = conv.n;
+            choice = null;
+            comment.value = '';
+            goodBtn.setAttribute('aria-pressed', 'false');
+            badBtn.setAttribute('aria-pressed', 'false');
+            render();
+        });
+
+        document.addEventListener('visibilitychange', readSoon);
+        client.on('live', function () {
+            /* a mark sent on a socket that went may not have been stored */
+            marks.sent = marks.vread;
+            readSoon();
         });
 
         confirmYes.addEventListener('click', function () {
@@ -791,10 +975,12 @@
         });
 
         add(heading, titleEl, subtitle);
-        add(menu, endItem);
+        add(menu, saveItem, endItem);
+        add(thumbs, goodBtn, badBtn);
+        add(rateBox, rateAsk, thumbs, comment, rateSend);
         add(header, avatar, heading, menuBtn, closeBtn, menu);
         add(log, empty);
-        add(scroller, log, offline, prechat, note);
+        add(scroller, log, rateBox, offline, prechat, note);
         add(confirmBox, el('p', { id: pid + '-confirm' }, s.endConfirm),
             confirmYes, confirmNo);
         add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
@@ -820,6 +1006,7 @@
             show: function () {
                 panel.hidden = false;
                 scrollDown();
+                readSoon();
             },
             hide: function () {
                 panel.hidden = true;

@@ -773,9 +773,12 @@
             if (item.offline) {
                 msg.offline = true;
             }
-            if (item.faq) {
-                msg.faq = item.faq;
-            }
+            /* rate, faq_shown (visitors), tag (agents) */
+            ['good', 'comment', 'n', 'tag', 'faq'].forEach(function (k) {
+                if (item[k] !== undefined) {
+                    msg[k] = item[k];
+                }
+            });
         }
 
         /*
@@ -949,11 +952,37 @@
         };
     }
 
+    function pad(n) {
+        return (n < 10 ? '0' : '') + n;
+    }
+
     var api = {
         create: create,
         cmpSeq: cmpSeq,
         seqMs: seqMs,
         displayName: displayName,
+        /* local "2026-05-04 13:02:09" of ms, for transcripts */
+        stamp: function (ms) {
+            var d = new Date(ms);
+
+            return [d.getFullYear(), d.getMonth() + 1, d.getDate()]
+                .map(pad).join('-') + ' ' + [d.getHours(), d.getMinutes(),
+                                           d.getSeconds()].map(pad).join(':');
+        },
+        /* a text file the browser saves as name */
+        download: function (name, text) {
+            var a = document.createElement('a');
+
+            a.href = URL.createObjectURL(new Blob([text],
+                                         { type: 'text/plain;charset=utf-8' }));
+            a.download = name;
+            document.body.appendChild(a);
+            a.click();
+            a.remove();
+            setTimeout(function () {
+                URL.revokeObjectURL(a.href);
+            }, 10000);
+        },
         /* the pages' own keys in localStorage */
         load: function (k, fallback) {
             var storage = defaultStorage();

@@ -79,7 +79,22 @@
         badEmail: 'Please enter a valid e-mail address.',
         badText: 'Please write a message.',
         thanks: 'Thanks, we\u2019ll reply by e-mail or here when you ' +
-                'come back'
+                'come back',
+        delivered: 'Delivered',
+        read: 'Read',
+        rateQuestion: 'How was this chat?',
+        rateGood: 'Good',
+        rateBad: 'Bad',
+        rateComment: 'Tell us more (optional)',
+        rateSend: 'Send feedback',
+        rateThanks: 'Thanks for your feedback!',
+        rated: function (good) {
+            return 'You rated this chat ' + (good ? 'good' : 'bad');
+        },
+        transcript: 'Download transcript',
+        transcriptTitle: function (shop) {
+            return 'Chat transcript \u2014 ' + shop;
+        }
     };
 
     var CSS =

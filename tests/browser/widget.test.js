@@ -7,7 +7,7 @@
  */
 
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { describe, before, after, test } = require('node:test');
 
@@ -452,8 +452,11 @@ describe('visitor widget', () => {
                             'chat.css']) {
             const url = `${stack.baseUrl}/live-help/widget/${name}`;
             const res = await fetch(url);
-            const file = fs.readFileSync(
-                path.join(REPO, 'static', 'widget', name), 'utf8');
+            /* as gen_assets.pl embeds it, without comments */
+            const file = execFileSync('perl', [
+                path.join(REPO, 'ngx_live_help_module', 'gen_assets.pl'),
+                '--print', path.join(REPO, 'static', 'widget', name)])
+                .toString();
 
             assert.equal(res.status, 200, name);
             assert.equal(await res.text(), file,

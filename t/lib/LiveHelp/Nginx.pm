@@ -252,9 +252,26 @@ sub _launch {
         wait_until("$self->{workers} nginx workers", sub {
             $self->worker_pids >= $self->{workers};
         });
+        $self->_wait_store;
         1;
     } or die $@ . "--- error.log ---\n" . $self->error_log;
     return $self;
+}
+
+# A worker answers a message with nack "unavailable" until its Redis
+# connection is ready; with a Redis that is up, a test starts once every
+# worker said so in the error log, as a slow (sanitizer) build may take a
+# while.  A Redis down on purpose is not waited for.
+sub _wait_store {
+    my ($self) = @_;
+    my ($port) = $self->{conf} =~ /^\s*live_help_redis\s+127\.0\.0\.1:(\d+)/m
+        or return;
+    return unless can_connect($port);
+    wait_until("every worker's Redis connection ready", sub {
+        my %ready = map { $_ => 1 } $self->error_log
+            =~ /\] (\d+)#\d+: live_help: redis command connection to .* is ready/g;
+        return !grep { !$ready{$_} } $self->worker_pids;
+    });
 }
 
 sub _proc_stat {
