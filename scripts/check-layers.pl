@@ -25,7 +25,7 @@ my %rank = (
     assets => 0, scripts => 0,
     hours => 0,
     proto => 1,
-    hours_conf => 1,
+    hours_conf => 1, invite_conf => 1,
     redis => 2, limit => 2,
     presence => 3, ws => 3, request => 3,
     # who the agents are: a per-worker table with its own timer, like
