@@ -93,6 +93,10 @@
                                role: 'menu', hidden: '' });
         var endItem = el('button', { type: 'button', role: 'menuitem' },
                          s.endChat);
+        var emailItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' }, s.leaveEmail);
+        var soundItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' });
         var closeBtn = el('button', {
             type: 'button',
             'class': 'icon close',
@@ -143,6 +147,58 @@
             leftOffline = true;
             return { offline: true };
         });
+        /* hand-off: an e-mail (and a note) for a reply, or a booking */
+        var handoff = el('form', { 'class': 'card', novalidate: '',
+                                   'aria-labelledby': pid + '-handoff',
+                                   hidden: '' });
+        var hEmail = el('input', { id: pid + '-h-email', type: 'email',
+                                   autocomplete: 'email', required: '',
+                                   'aria-describedby': pid + '-h-err' });
+        var hNote = el('textarea', { id: pid + '-h-note' });
+        var hErr = el('p', { id: pid + '-h-err', 'class': 'err' });
+
+        function bookLink() {
+            var a = el('a', { 'class': 'book', href: ctx.booking,
+                              target: '_blank', rel: 'noopener' },
+                       s.bookCall);
+
+            a.addEventListener('click', function () {
+                showMenu(false);
+                client.act('handoff', undefined, { via: 'booking' });
+            });
+            return a;
+        }
+
+        add(handoff, el('p', { id: pid + '-handoff', 'class': 'intro' },
+                        s.emailIntro),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hEmail.id }, s.email), hEmail, hErr),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hNote.id }, s.note + s.optional), hNote),
+            el('button', { type: 'submit', 'class': 'send' }, s.sendEmail));
+        if (ctx.booking) {
+            add(handoff, bookLink());
+        }
+        handoff.addEventListener('submit', function (ev) {
+            var email = hEmail.value.trim();
+            var text = hNote.value.trim();
+
+            ev.preventDefault();
+            if (!EMAIL_RE.test(email) || bytes(email) > EMAIL_MAX) {
+                hEmail.setAttribute('aria-invalid', 'true');
+                hErr.textContent = s.badEmail;
+                hEmail.focus();
+                return;
+            }
+            hEmail.setAttribute('aria-invalid', 'false');
+            hErr.textContent = '';
+            client.act('handoff', undefined, { via: 'email', email: email,
+                                               text: text.slice(0, 1000) });
+            handoff.reset();
+            handoff.hidden = true;
+            input.focus();
+        });
+
         var prechat = card('prechat', s.prechatIntro, s.startChat, false, [
             ['name', 'input'],
             ['email', 'input'],
@@ -203,6 +259,10 @@
                 }
             });
             return f;
+        }
+
+        if (ctx.booking) {
+            add(offline, bookLink());
         }
 
         function invalid(box, message) {
@@ -306,6 +366,7 @@
             avatar.hidden = st !== 'open';
             avatar.textContent = initials(conv.agent);
             endItem.disabled = st !== 'open' && st !== 'waiting';
+            soundItem.textContent = ctx.sound() ? s.soundOff : s.soundOn;
 
             status.textContent = tooLong ? s.tooLong
                                  : client.status() ? s[client.status()]
@@ -441,8 +502,16 @@
             var node;
             var line;
 
+            if (ev.kind === 'invited') {
+                /* an agent's invitation: their first line */
+                ev = { kind: 'message', from: 'agent', author: ev.name,
+                       text: ev.text };
+            } else if (ev.kind === 'handoff') {
+                ev = { kind: 'x', line: ev.via === 'email'
+                       ? s.emailSent(String(ev.email)) : s.booked };
+            }
             if (ev.kind !== 'message') {
-                line = change(ev);
+                line = ev.line || change(ev);
                 render();
                 if (line) {
                     node = el('p', { 'class': 'line' }, line);
@@ -551,7 +620,7 @@
             menu.hidden = !on;
             menuBtn.setAttribute('aria-expanded', String(on));
             if (on) {
-                endItem.focus();
+                menu.firstChild.focus();
             }
         }
 
@@ -567,6 +636,18 @@
         endItem.addEventListener('click', function () {
             showMenu(false);
             showConfirm(true);
+        });
+
+        emailItem.addEventListener('click', function () {
+            showMenu(false);
+            handoff.hidden = false;
+            scroller.scrollTop = handoff.offsetTop;
+            hEmail.focus();
+        });
+
+        soundItem.addEventListener('click', function () {
+            ctx.sound(!ctx.sound());
+            render();
         });
 
         confirmYes.addEventListener('click', function () {
@@ -666,10 +747,15 @@
         });
 
         add(heading, titleEl, subtitle);
-        add(menu, endItem);
+        add(menu, emailItem);
+        if (ctx.booking) {
+            add(menu, bookLink());
+            menu.lastChild.setAttribute('role', 'menuitem');
+        }
+        add(menu, soundItem, endItem);
         add(header, avatar, heading, menuBtn, closeBtn, menu);
         add(log, empty);
-        add(scroller, log, offline, prechat, note);
+        add(scroller, log, offline, prechat, handoff, note);
         add(confirmBox, el('p', { id: pid + '-confirm' }, s.endConfirm),
             confirmYes, confirmNo);
         add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
@@ -691,6 +777,13 @@
 
         return {
             show: function () {
+                var node;
+
+                if (known.invite) {
+                    node = bubble('agent', known.invite, ctx.title);
+                    known.invite = null;
+                    place(node);
+                }
                 panel.hidden = false;
                 scrollDown();
             },
