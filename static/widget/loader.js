@@ -482,7 +482,10 @@
         card.appendChild(go);
         card.appendChild(x);
         root.insertBefore(card, launcher);
-        store('sessionStorage', SHOWN_KEY, key, 1);
+        if (!name) {
+            /* a rule once a visit; an agent's until answered or dismissed */
+            store('sessionStorage', SHOWN_KEY, key, 1);
+        }
         status.textContent = (name ? name + ': ' : '') + text;
         /* the rule's text opens the chat as the shop's first line */
         go.addEventListener('click', function () {
