@@ -620,7 +620,7 @@
             menu.hidden = !on;
             menuBtn.setAttribute('aria-expanded', String(on));
             if (on) {
-                menu.firstChild.focus();
+                (endItem.disabled ? menu.firstChild : endItem).focus();
             }
         }
 
