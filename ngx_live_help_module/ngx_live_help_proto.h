@@ -40,6 +40,12 @@
 
 /* a rating's comment, in characters */
 #define NGX_LIVE_HELP_COMMENT_MAX    1000
+#define NGX_LIVE_HELP_MSG_INVITE     17  /* agents */
+#define NGX_LIVE_HELP_MSG_HANDOFF    18  /* visitors */
+
+/* an agent's invitation, a hand-off's note */
+#define NGX_LIVE_HELP_INVITE_TEXT_MAX   500
+#define NGX_LIVE_HELP_HANDOFF_TEXT_MAX  1000
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
@@ -66,8 +72,9 @@ typedef struct {
 
     const char   *token;         /* hello; NULL if none */
     const char   *after;         /* hello, history; NULL if none */
-    const char   *cid;           /* message */
-    const char   *text;          /* message */
+    const char   *cid;           /* message, invite, handoff */
+    const char   *text;          /* message, invite, handoff (may be
+                                    NULL) */
     size_t        text_len;
     const char   *conversation;  /* agents' message, typing, history,
                                     close, claim, transfer */
@@ -87,13 +94,14 @@ typedef struct {
     const char   *ua;
     size_t        ua_len;
 
-    /* profile: checked */
+    /* profile, handoff: checked */
     const char   *name;
     size_t        name_len;
     const char   *email;
     size_t        email_len;
 
-    const char   *visitor;       /* agents' visitor */
+    const char   *visitor;       /* agents' visitor, invite */
+    const char   *via;           /* handoff: "email" or "booking" */
 
     /* conversations: one list's page (mine, queue, open, closed) from
      * offset on; NULL: the first page of every list */

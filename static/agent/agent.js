@@ -176,6 +176,9 @@
             return convs.get(id) || null;
         },
         jump: jump,
+        invite: function (id, text) {
+            return client.act('invite', id, { visitor: id, text: text }).cid;
+        },
         onCount: function () {
             schedule();
         }
@@ -921,6 +924,12 @@
         case 'closed':
             return ev.by === 'visitor' ? S.closedByVisitor
                                        : S.closedBy(str(ev.name) || S.you);
+        case 'invited':
+            return S.invitedBy(str(ev.name) || S.you, str(ev.text));
+        case 'handoff':
+            return ev.via === 'email' ? S.handoffEmail(str(ev.email),
+                                                       str(ev.text))
+                                      : S.handoffBooking;
         }
         return M.line(ev);
     }
@@ -1130,6 +1139,9 @@
         var node = byCid(cid);
         var c = msg && convs.get(msg.conversation);
 
+        if (visitors.answered(cid, code)) {
+            return;
+        }
         outboxCids.delete(cid);
         if (node) {
             node.classList.remove('pending');
@@ -1557,6 +1569,9 @@
     });
     client.on('ack', acked);
     client.on('refused', refused);
+    client.on('ack', function (cid) {
+        visitors.answered(cid, '');
+    });
     client.on('presence', function () {
         client.request({ type: 'agents' });
     });

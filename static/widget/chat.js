@@ -103,7 +103,7 @@
         var endItem = el('button', { type: 'button', role: 'menuitem' },
                          s.endChat);
         var saveItem = el('button', { type: 'button', role: 'menuitem',
-                                      'class': 'plain' }, s.transcript);
+                                      'class': 'item' }, s.transcript);
         var markEl = el('span', { 'class': 'mark' });
 
         var rateBox = el('form', { 'class': 'card rate', novalidate: '',
@@ -137,6 +137,10 @@
             });
             return b;
         }
+        var emailItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' }, s.leaveEmail);
+        var soundItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' });
         var closeBtn = el('button', {
             type: 'button',
             'class': 'icon close',
@@ -187,6 +191,58 @@
             leftOffline = true;
             return { offline: true };
         });
+        /* hand-off: an e-mail (and a note) for a reply, or a booking */
+        var handoff = el('form', { 'class': 'card', novalidate: '',
+                                   'aria-labelledby': pid + '-handoff',
+                                   hidden: '' });
+        var hEmail = el('input', { id: pid + '-h-email', type: 'email',
+                                   autocomplete: 'email', required: '',
+                                   'aria-describedby': pid + '-h-err' });
+        var hNote = el('textarea', { id: pid + '-h-note' });
+        var hErr = el('p', { id: pid + '-h-err', 'class': 'err' });
+
+        function bookLink() {
+            var a = el('a', { 'class': 'book', href: ctx.booking,
+                              target: '_blank', rel: 'noopener' },
+                       s.bookCall);
+
+            a.addEventListener('click', function () {
+                showMenu(false);
+                client.act('handoff', undefined, { via: 'booking' });
+            });
+            return a;
+        }
+
+        add(handoff, el('p', { id: pid + '-handoff', 'class': 'intro' },
+                        s.emailIntro),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hEmail.id }, s.email), hEmail, hErr),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hNote.id }, s.note + s.optional), hNote),
+            el('button', { type: 'submit', 'class': 'send' }, s.sendEmail));
+        if (ctx.booking) {
+            add(handoff, bookLink());
+        }
+        handoff.addEventListener('submit', function (ev) {
+            var email = hEmail.value.trim();
+            var text = hNote.value.trim();
+
+            ev.preventDefault();
+            if (!EMAIL_RE.test(email) || bytes(email) > EMAIL_MAX) {
+                hEmail.setAttribute('aria-invalid', 'true');
+                hErr.textContent = s.badEmail;
+                hEmail.focus();
+                return;
+            }
+            hEmail.setAttribute('aria-invalid', 'false');
+            hErr.textContent = '';
+            client.act('handoff', undefined, { via: 'email', email: email,
+                                               text: text.slice(0, 1000) });
+            handoff.reset();
+            handoff.hidden = true;
+            input.focus();
+        });
+
         var prechat = card('prechat', s.prechatIntro, s.startChat, false, [
             ['name', 'input'],
             ['email', 'input'],
@@ -247,6 +303,10 @@
                 }
             });
             return f;
+        }
+
+        if (ctx.booking) {
+            add(offline, bookLink());
         }
 
         function invalid(box, message) {
@@ -350,6 +410,7 @@
             avatar.hidden = st !== 'open';
             avatar.textContent = initials(conv.agent);
             endItem.disabled = st !== 'open' && st !== 'waiting';
+            soundItem.textContent = ctx.sound() ? s.soundOff : s.soundOn;
 
             /* once per conversation: until rated, then thanks here */
             rateBox.hidden = st !== 'closed' || !conv.n
@@ -592,8 +653,16 @@
             }
             readSoon();
 
+            if (ev.kind === 'invited') {
+                /* an agent's invitation: their first line */
+                ev = { kind: 'message', from: 'agent', author: ev.name,
+                       text: ev.text };
+            } else if (ev.kind === 'handoff') {
+                ev = { kind: 'x', line: ev.via === 'email'
+                       ? s.emailSent(String(ev.email)) : s.booked };
+            }
             if (ev.kind !== 'message') {
-                line = change(ev);
+                line = ev.line || change(ev);
                 render();
                 if (line) {
                     node = el('p', { 'class': 'line' }, line);
@@ -704,7 +773,7 @@
             menu.hidden = !on;
             menuBtn.setAttribute('aria-expanded', String(on));
             if (on) {
-                saveItem.focus();
+                menu.firstChild.focus();
             }
         }
 
@@ -751,6 +820,18 @@
             /* a mark sent on a socket that went may not have been stored */
             marks.sent = marks.vread;
             readSoon();
+        });
+
+        emailItem.addEventListener('click', function () {
+            showMenu(false);
+            handoff.hidden = false;
+            scroller.scrollTop = handoff.offsetTop;
+            hEmail.focus();
+        });
+
+        soundItem.addEventListener('click', function () {
+            ctx.sound(!ctx.sound());
+            render();
         });
 
         confirmYes.addEventListener('click', function () {
@@ -850,12 +931,17 @@
         });
 
         add(heading, titleEl, subtitle);
-        add(menu, saveItem, endItem);
+        add(menu, saveItem, emailItem);
+        if (ctx.booking) {
+            add(menu, bookLink());
+            menu.lastChild.setAttribute('role', 'menuitem');
+        }
+        add(menu, soundItem, endItem);
         add(thumbs, goodBtn, badBtn);
         add(rateBox, rateAsk, thumbs, comment, rateSend);
         add(header, avatar, heading, menuBtn, closeBtn, menu);
         add(log, empty);
-        add(scroller, log, rateBox, offline, prechat, note);
+        add(scroller, log, rateBox, offline, prechat, handoff, note);
         add(confirmBox, el('p', { id: pid + '-confirm' }, s.endConfirm),
             confirmYes, confirmNo);
         add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
@@ -877,6 +963,13 @@
 
         return {
             show: function () {
+                var node;
+
+                if (known.invite) {
+                    node = bubble('agent', known.invite, ctx.title);
+                    known.invite = null;
+                    place(node);
+                }
                 panel.hidden = false;
                 scrollDown();
                 readSoon();
