@@ -759,6 +759,45 @@
             scrollDown();
         }
 
+        /*
+         * Phones: the panel fills what the keyboard leaves of the screen
+         * (the visual viewport), so that the message box stays in view
+         * while typing; browsers that overlay the keyboard would hide it.
+         */
+        function fit(off) {
+            var vv = window.visualViewport;
+            var phone = matchMedia('(max-width: 480px)').matches;
+
+            if (!vv) {
+                return;
+            }
+            vv[off ? 'removeEventListener' : 'addEventListener']('resize',
+                                                                 refit);
+            vv[off ? 'removeEventListener' : 'addEventListener']('scroll',
+                                                                 refit);
+            panel.style.top = panel.style.height = '';
+            if (!off && phone) {
+                refit();
+            }
+        }
+
+        function refit() {
+            var vv = window.visualViewport;
+            var field = ctx.root.activeElement;
+
+            if (matchMedia('(max-width: 480px)').matches) {
+                panel.style.top = vv.offsetTop + 'px';
+                panel.style.height = vv.height + 'px';
+                if (field && field !== input && panel.contains(field)) {
+                    field.scrollIntoView({ block: 'nearest' });
+                } else {
+                    scrollDown();
+                }
+            } else {
+                panel.style.top = panel.style.height = '';
+            }
+        }
+
         function showTyping(on) {
             clearTimeout(typingHide);
             typingEl.textContent = on ? s.typing(conv.agent || s.agent) : '';
@@ -971,10 +1010,12 @@
                     place(node);
                 }
                 panel.hidden = false;
+                fit();
                 scrollDown();
                 readSoon();
             },
             hide: function () {
+                fit(true);
                 panel.hidden = true;
                 showMenu(false);
             },
