@@ -1,9 +1,9 @@
 #!/bin/bash
 # What a shopper downloads, as nginx serves it: every file of the widget
 # fetched from a real nginx with the module (Accept-Encoding: gzip), the
-# bytes of each response body counted.  Every page: the loader and
-# client.js; a page in another language: one lang/ file; the first click:
-# the rest.  Budgets: the loader under 5 KB, all of it under 25 KB.
+# bytes of each response body counted.  Every page: the loader,
+# client.js and notice.js; a page in another language: one lang/ file;
+# the first click: the rest.  Budgets: the loader under 5 KB, all of it under 25 KB.
 #
 # usage: bench/widget-weight.sh
 
@@ -54,7 +54,7 @@ for f in $(find . -type f \( -name '*.js' -o -name '*.css' \) | sed 's|^\./||' |
     [ "$n" -gt 0 ] || fail "$f: nothing served"
     printf '%-16s %8d %8d\n' "$f" "$(stat -c %s "$f")" "$n"
     case $f in
-        loader.js|client.js) every=$((every + n)) ;;
+        loader.js|client.js|notice.js) every=$((every + n)) ;;
         lang/*) [ "$n" -gt "$lang" ] && { lang=$n; lang_file=$f; } ;;
         *) click=$((click + n)) ;;
     esac

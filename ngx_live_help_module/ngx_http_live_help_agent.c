@@ -56,6 +56,8 @@ static ngx_int_t ngx_live_help_agent_limit(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, ngx_int_t *rc);
 static ngx_int_t ngx_live_help_agent_act(ngx_live_help_agent_t *a,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
+static ngx_int_t ngx_live_help_agent_invite(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m);
 static ngx_int_t ngx_live_help_agent_dept(ngx_live_help_agent_t *a,
     const char *id);
 static ngx_int_t ngx_live_help_agent_serve(ngx_live_help_agent_t *a,
@@ -282,6 +284,10 @@ ngx_live_help_agent_message(ngx_live_help_ws_t *ws, u_char *data,
         rc = ev ? ngx_live_help_session_say(s, &conv, ev) : NGX_ERROR;
         break;
 
+    case NGX_LIVE_HELP_MSG_INVITE:
+        rc = ngx_live_help_agent_invite(a, &m);
+        break;
+
     case NGX_LIVE_HELP_MSG_AWAY:
         a->info.away = m.on ? 1 : 0;
 
@@ -348,6 +354,7 @@ ngx_live_help_agent_limit(ngx_live_help_session_t *s,
 
     case NGX_LIVE_HELP_MSG_AWAY:
     case NGX_LIVE_HELP_MSG_SERVE:
+    case NGX_LIVE_HELP_MSG_INVITE:
     case NGX_LIVE_HELP_MSG_LIST:
     case NGX_LIVE_HELP_MSG_AGENTS:
     case NGX_LIVE_HELP_MSG_VISITORS:
@@ -402,6 +409,44 @@ ngx_live_help_agent_act(ngx_live_help_agent_t *a,
 
     return ngx_live_help_session_act(&a->session, &conv, m->cid, event,
                                      &act);
+}
+
+
+/*
+ * {"type":"invite","cid":"..","visitor":"v..","text":"Hi!"}: an
+ * "invited" note in the visitor's log (lua/conversation.lua, op note),
+ * which every socket of theirs gets as an event, and which a page they
+ * open later still finds; refused ("offline", "busy") for a visitor not
+ * on the site or with a conversation waiting or open.
+ */
+
+static ngx_int_t
+ngx_live_help_agent_invite(ngx_live_help_agent_t *a,
+    ngx_live_help_proto_msg_t *m)
+{
+    json_t               *ev;
+    ngx_str_t             conv;
+    ngx_live_help_act_t   act;
+
+    ev = json_pack("{s:s, s:s%, s:s%, s:s%, s:s}", "kind", "invited",
+                   "agent", a->info.id.data, a->info.id.len,
+                   "name", a->info.name.data, a->info.name.len,
+                   "text", m->text, m->text_len, "cid", m->cid);
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    conv.data = (u_char *) m->visitor;
+    conv.len = ngx_strlen(m->visitor);
+
+    ngx_memzero(&act, sizeof(ngx_live_help_act_t));
+
+    act.op = "note";
+    act.actor = a->info.id;
+    act.name = a->info.name;
+    ngx_str_set(&act.dept, "invite");
+
+    return ngx_live_help_session_act(&a->session, &conv, m->cid, ev, &act);
 }
 
 

@@ -14,6 +14,7 @@
 #include "ngx_http_live_help_limit.h"
 #include "ngx_http_live_help_hours_conf.h"
 #include "ngx_http_live_help_faq_conf.h"
+#include "ngx_http_live_help_invite_conf.h"
 #include "ngx_http_live_help_session.h"
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_agents.h"
@@ -232,6 +233,21 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, send_timeout),
       &ngx_http_live_help_send_timeout_bounds },
+
+    { ngx_string("live_help_invite"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+      |NGX_CONF_TAKE13,
+      ngx_http_live_help_invite,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("live_help_booking_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_booking_url,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("live_help_hours"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
@@ -605,6 +621,8 @@ ngx_http_live_help_create_loc_conf(ngx_conf_t *cf)
      *     llcf->base = { 0, NULL };
      *     llcf->tag = { 0, NULL };
      *     llcf->told_encoded = 0;
+     *     llcf->invite = { 0, NULL };
+     *     llcf->booking = { 0, NULL };
      */
 
     llcf->enable = NGX_CONF_UNSET;
@@ -693,6 +711,8 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->hours, prev->hours, NULL);
     ngx_conf_merge_ptr_value(conf->faq, prev->faq, NULL);
     ngx_conf_merge_ptr_value(conf->agent_name, prev->agent_name, NULL);
+    ngx_conf_merge_str_value(conf->invite, prev->invite, "");
+    ngx_conf_merge_str_value(conf->booking, prev->booking, "");
 
     /*
      * Merged after the whole http block was read: live_help_redis, if
@@ -754,7 +774,9 @@ ngx_http_live_help_make_tag(ngx_conf_t *cf,
     len = sizeof(src) - 1 + base->len + sizeof(loader) - 1
           + ngx_live_help_assets_version.len + sizeof(title) - 1
           + ngx_live_help_html_escaped_len(llcf->title.data, llcf->title.len)
-          + 1 + sizeof(tail) - 1;
+          + 1 + sizeof(tail) - 1
+          + ngx_http_live_help_invite_attrs(NULL, &llcf->invite,
+                                            &llcf->booking);
 
     p = ngx_pnalloc(cf->pool, len);
     if (p == NULL) {
@@ -771,6 +793,7 @@ ngx_http_live_help_make_tag(ngx_conf_t *cf,
     p = ngx_cpymem(p, title, sizeof(title) - 1);
     p += ngx_live_help_html_escape(p, llcf->title.data, llcf->title.len);
     *p++ = '"';
+    p += ngx_http_live_help_invite_attrs(p, &llcf->invite, &llcf->booking);
 
     llcf->tag_head = p - llcf->tag.data;
 

@@ -111,6 +111,11 @@ typedef struct {
     ngx_live_help_rate_t  limit_conversations;   /* per address */
     ngx_uint_t          limit_sockets;           /* per address */
     ngx_msec_t          send_timeout;
+
+    /* invitations by rule (a JSON array, "" for none) and "Book a call"
+     * (ngx_http_live_help_invite_conf.c) */
+    ngx_str_t           invite;
+    ngx_str_t           booking;
 } ngx_http_live_help_loc_conf_t;
 
 

@@ -83,6 +83,8 @@ static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
 static ngx_int_t ngx_live_help_visitor_page(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
+static ngx_int_t ngx_live_help_visitor_handoff(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m);
 static json_t *ngx_live_help_visitor_departments(ngx_live_help_session_t *s);
 static ngx_int_t ngx_live_help_visitor_faq(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m);
@@ -348,6 +350,7 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
 
     case NGX_LIVE_HELP_MSG_PROFILE:
     case NGX_LIVE_HELP_MSG_FAQ:
+    case NGX_LIVE_HELP_MSG_HANDOFF:
         wait = ngx_live_help_session_limit(s, NGX_LIVE_HELP_LIMIT_REQUEST);
         break;
 
@@ -415,6 +418,10 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
                                           m.id);
         }
 
+        break;
+
+    case NGX_LIVE_HELP_MSG_HANDOFF:
+        rc = ngx_live_help_visitor_handoff(s, &m);
         break;
 
     case NGX_LIVE_HELP_MSG_TYPING:
@@ -539,6 +546,60 @@ ngx_live_help_visitor_page(ngx_live_help_session_t *s,
     s->counted = 1;
 
     return NGX_OK;
+}
+
+
+/*
+ * {"type":"handoff","cid":"..","via":"email","email":"..","text":".."}
+ * or "via":"booking": a "handoff" note in the log for the agents, which
+ * opens no conversation; an e-mail also goes into the visitor's record,
+ * their name kept.
+ */
+
+static ngx_int_t
+ngx_live_help_visitor_handoff(ngx_live_help_session_t *s,
+    ngx_live_help_proto_msg_t *m)
+{
+    json_t               *ev;
+    ngx_str_t             name, email;
+    ngx_live_help_act_t   act;
+
+    ev = json_pack("{s:s, s:s, s:s}", "kind", "handoff", "via", m->via,
+                   "cid", m->cid);
+    if (ev == NULL) {
+        return NGX_ERROR;
+    }
+
+    if ((m->email_len
+         && json_object_set_new(ev, "email",
+                                json_stringn(m->email, m->email_len)))
+        || (m->text_len
+            && json_object_set_new(ev, "text",
+                                   json_stringn(m->text, m->text_len))))
+    {
+        json_decref(ev);
+        return NGX_ERROR;
+    }
+
+    if (m->email_len) {
+        ngx_str_null(&name);
+        email.data = (u_char *) m->email;
+        email.len = m->email_len;
+
+        (void) ngx_live_help_queue_profile(
+                   ngx_live_help_store_followed(&s->follower), &name,
+                   &email);
+    }
+
+    ngx_memzero(&act, sizeof(ngx_live_help_act_t));
+
+    act.op = "note";
+    ngx_str_set(&act.actor, "visitor");
+    ngx_str_set(&act.dept, "new");
+
+    return ngx_live_help_session_act(s,
+                                     ngx_live_help_store_followed(&s->follower),
+                                     m->cid, ev, &act);
 }
 
 

@@ -20,6 +20,9 @@ static int ngx_live_help_proto_change(ngx_live_help_proto_msg_t *m,
 static const char *ngx_live_help_proto_text(json_t *root, const char *key,
     size_t max, size_t *len);
 static int ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_email(ngx_live_help_proto_msg_t *m);
+static int ngx_live_help_proto_invite(ngx_live_help_proto_msg_t *m,
+    int agent);
 static int ngx_live_help_proto_text_ok(const char *text, size_t len);
 static int ngx_live_help_proto_serve(ngx_live_help_proto_msg_t *m);
 static int ngx_live_help_proto_list(ngx_live_help_proto_msg_t *m);
@@ -252,6 +255,12 @@ ngx_live_help_proto_decode(const char *data, size_t len, int agent,
 
     if (strcmp(type, "profile") == 0 && !agent) {
         return ngx_live_help_proto_profile(m);
+    }
+
+    if ((strcmp(type, "invite") == 0 && agent)
+        || (strcmp(type, "handoff") == 0 && !agent))
+    {
+        return ngx_live_help_proto_invite(m, agent);
     }
 
     if (strcmp(type, "serve") == 0 && agent) {
@@ -530,9 +539,8 @@ ngx_live_help_proto_text(json_t *root, const char *key, size_t max,
 static int
 ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m)
 {
-    size_t       i;
-    json_t      *v;
-    const char  *at;
+    size_t   i;
+    json_t  *v;
 
     v = json_object_get(m->root, "name");
     m->name = json_string_value(v);
@@ -558,10 +566,26 @@ ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m)
         }
     }
 
+    if (ngx_live_help_proto_email(m) == NGX_LIVE_HELP_MSG_BAD) {
+        return NGX_LIVE_HELP_MSG_BAD;
+    }
+
+    return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+}
+
+
+/* m->email: none (""), or an address */
+
+static int
+ngx_live_help_proto_email(ngx_live_help_proto_msg_t *m)
+{
+    size_t       i;
+    const char  *at;
+
     if (m->email == NULL || m->email_len == 0) {
         m->email = "";
         m->email_len = 0;
-        return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+        return NGX_LIVE_HELP_MSG_PROFILE;
     }
 
     at = strchr(m->email, '@');
@@ -587,7 +611,83 @@ ngx_live_help_proto_profile(ngx_live_help_proto_msg_t *m)
         }
     }
 
-    return m->type = NGX_LIVE_HELP_MSG_PROFILE;
+    return NGX_LIVE_HELP_MSG_PROFILE;
+}
+
+
+/*
+ * {"type":"invite","cid":"..","visitor":"v..","text":"Hi!"} (agents);
+ * {"type":"handoff","cid":"..","via":"email","email":"..","text":".."}
+ * or {"type":"handoff","cid":"..","via":"booking"} (visitors)
+ */
+
+static int
+ngx_live_help_proto_invite(ngx_live_help_proto_msg_t *m, int agent)
+{
+    json_t  *v;
+    size_t   max;
+
+    m->cid = ngx_live_help_proto_id(m->root, "cid");
+
+    if (m->cid == NULL) {
+        return ngx_live_help_proto_bad(m, "bad_cid",
+                                       "\"cid\" must be 1-32 characters "
+                                       "of A-Z a-z 0-9 _ -");
+    }
+
+    v = json_object_get(m->root, "text");
+    m->text = json_string_value(v);
+    m->text_len = m->text ? json_string_length(v) : 0;
+    max = agent ? NGX_LIVE_HELP_INVITE_TEXT_MAX
+                : NGX_LIVE_HELP_HANDOFF_TEXT_MAX;
+
+    if ((agent && m->text_len == 0) || m->text_len > max
+        || (m->text && (strlen(m->text) != m->text_len
+                        || !ngx_live_help_proto_text_ok(m->text,
+                                                        m->text_len))))
+    {
+        return ngx_live_help_proto_bad(m, "bad_text",
+                                       agent ? "\"text\" must be 1-500 "
+                                               "bytes, no control characters"
+                                             : "\"text\" must be up to 1000 "
+                                               "bytes, no control "
+                                               "characters");
+    }
+
+    if (agent) {
+        m->visitor = ngx_live_help_proto_id(m->root, "visitor");
+
+        if (m->visitor == NULL) {
+            return ngx_live_help_proto_bad(m, "bad_visitor",
+                                           "\"visitor\" is missing");
+        }
+
+        return m->type = NGX_LIVE_HELP_MSG_INVITE;
+    }
+
+    m->via = json_string_value(json_object_get(m->root, "via"));
+
+    if (m->via == NULL
+        || (strcmp(m->via, "email") != 0 && strcmp(m->via, "booking") != 0))
+    {
+        return ngx_live_help_proto_bad(m, "bad_message",
+                                       "\"via\" must be email or booking");
+    }
+
+    v = json_object_get(m->root, "email");
+    m->email = json_string_value(v);
+    m->email_len = m->email ? json_string_length(v) : 0;
+
+    if (ngx_live_help_proto_email(m) == NGX_LIVE_HELP_MSG_BAD) {
+        return NGX_LIVE_HELP_MSG_BAD;
+    }
+
+    if (strcmp(m->via, "email") == 0 && m->email_len == 0) {
+        return ngx_live_help_proto_bad(m, "bad_profile",
+                                       "\"email\" is missing");
+    }
+
+    return m->type = NGX_LIVE_HELP_MSG_HANDOFF;
 }
 
 

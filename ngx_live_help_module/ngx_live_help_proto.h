@@ -33,8 +33,6 @@
 #define NGX_LIVE_HELP_MSG_VISITORS   14  /* agents */
 #define NGX_LIVE_HELP_MSG_VISITOR    15  /* agents */
 #define NGX_LIVE_HELP_MSG_SERVE      16  /* agents */
-#define NGX_LIVE_HELP_MSG_FAQ        17  /* visitors: a search */
-#define NGX_LIVE_HELP_MSG_FAQ_SHOWN  18  /* visitors: an answer chosen */
 /* marks (ngx_http_live_help_marks.c) */
 #define NGX_LIVE_HELP_MSG_READ       40  /* both */
 #define NGX_LIVE_HELP_MSG_RATE       41  /* visitors */
@@ -42,6 +40,15 @@
 
 /* a rating's comment, in characters */
 #define NGX_LIVE_HELP_COMMENT_MAX    1000
+#define NGX_LIVE_HELP_MSG_INVITE     17  /* agents */
+#define NGX_LIVE_HELP_MSG_HANDOFF    18  /* visitors */
+/* FAQ answers (ngx_live_help_faq.c) */
+#define NGX_LIVE_HELP_MSG_FAQ        50  /* visitors: a search */
+#define NGX_LIVE_HELP_MSG_FAQ_SHOWN  51  /* visitors: an answer chosen */
+
+/* an agent's invitation, a hand-off's note */
+#define NGX_LIVE_HELP_INVITE_TEXT_MAX   500
+#define NGX_LIVE_HELP_HANDOFF_TEXT_MAX  1000
 
 /* departments one agent may serve at once */
 #define NGX_LIVE_HELP_SERVE_MAX      32
@@ -68,8 +75,9 @@ typedef struct {
 
     const char   *token;         /* hello; NULL if none */
     const char   *after;         /* hello, history; NULL if none */
-    const char   *cid;           /* message */
-    const char   *text;          /* message; faq: the query */
+    const char   *cid;           /* message, invite, handoff */
+    const char   *text;          /* message, invite, handoff (may be
+                                    NULL); faq: the query */
     size_t        text_len;
     const char   *conversation;  /* agents' message, typing, history,
                                     close, claim, transfer */
@@ -89,13 +97,14 @@ typedef struct {
     const char   *ua;
     size_t        ua_len;
 
-    /* profile: checked */
+    /* profile, handoff: checked */
     const char   *name;
     size_t        name_len;
     const char   *email;
     size_t        email_len;
 
-    const char   *visitor;       /* agents' visitor */
+    const char   *visitor;       /* agents' visitor, invite */
+    const char   *via;           /* handoff: "email" or "booking" */
     const char   *faq;           /* faq_shown: the entry's id */
 
     /* conversations: one list's page (mine, queue, open, closed) from

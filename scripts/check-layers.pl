@@ -25,23 +25,23 @@ my %rank = (
     assets => 0, scripts => 0,
     hours => 0, faq => 0,
     proto => 1,
-    hours_conf => 1, faq_conf => 1,
+    hours_conf => 1, faq_conf => 1, invite_conf => 1,
     redis => 2, limit => 2,
     presence => 3, ws => 3, request => 3,
     # who the agents are: a per-worker table with its own timer, like
-    # presence; it needs only pure code, and the roles (6) and the login
-    # (6) see it.  Not in sessions (5): it knows nothing of the protocol.
+    # presence; it needs only pure code, and the roles (7) and the login
+    # (7) see it.  Not in sessions (5): it knows nothing of the protocol.
     agents => 3, throttle => 3,
     store => 4,
     session => 5, queue => 5,
-    # read marks and ratings, for both roles
-    marks => 5,
-    visitor => 6, agent => 6,
-    # the agent's sign-in over HTTP, beside the roles; the endpoint (7)
+    # read marks and ratings, for both roles, on the sessions
+    marks => 6,
+    visitor => 7, agent => 7,
+    # the agent's sign-in over HTTP, beside the roles; the endpoint (8)
     # hands it the "agent/" requests
-    login => 6,
-    endpoint => 7, filter => 7,
-    module => 8,
+    login => 7,
+    endpoint => 8, filter => 8,
+    module => 9,
 );
 my %layer = (
     0 => 'pure code, types, embedded files',
@@ -50,9 +50,10 @@ my %layer = (
     3 => 'transport (ws), presence, agents file, login throttle',
     4 => 'store and fan-out',
     5 => 'sessions, shared',
-    6 => 'sessions, per role; the agent login over HTTP',
-    7 => 'HTTP: endpoint, filter',
-    8 => 'module: directives, process init',
+    6 => 'sessions: read marks and ratings of both roles',
+    7 => 'sessions, per role; the agent login over HTTP',
+    8 => 'HTTP: endpoint, filter',
+    9 => 'module: directives, process init',
 );
 
 # the module object, which every file reads its configuration through

@@ -89,7 +89,9 @@
 --
 -- A note is an event that only goes into the log: it opens no
 -- conversation and changes no state (an FAQ answer shown, a read mark, a
--- rating); the log must exist already unless ARGV[9] is "new".
+-- rating); the log must exist already unless ARGV[9] is "new".  ARGV[9]
+-- "invite" (an agent's invitation): refused "busy" while a conversation
+-- is waiting or open, "offline" for a visitor not online.
 --
 -- Returns: message, claim, close, transfer, note: the id of the event stored
 -- (a string; a cid seen before returns the id it got then, and nothing
@@ -640,13 +642,22 @@ elseif op == 'tag' then
                   agent = actor, name = name })
 
 elseif op == 'note' then
-    if s.state == 'none' and ARGV[9] ~= 'new' then
+    if ARGV[9] == 'invite' then
+        -- an agent's invitation: to a visitor on the site now, with no
+        -- conversation going on
+        if s.state == 'waiting' or s.state == 'open' then
+            return refuse('busy')
+        end
+        if (tonumber(redis.call('ZSCORE', 'lh:online', t)) or 0) < now then
+            return refuse('offline')
+        end
+    elseif s.state == 'none' and ARGV[9] ~= 'new' then
         return refuse('closed')
     end
     if s.state == 'none' then
-        -- a log of notes alone is no version 1 log: say so, or the next
-        -- op (or the migration) would queue it as a waiting conversation
-        redis.call('HSET', key(t, 'state'), 'state', 'none')
+        -- a state, so that the log is not taken for one of protocol 1
+        -- (migrate_one) when the visitor writes
+        redis.call('HSET', key(t, 'state'), 'state', 'none', 'n', 0)
     end
     id = add(t, ARGV[8])
 else

@@ -29,7 +29,8 @@
 -- page:    ARGV[3] t  ARGV[4] ttl (s)  ARGV[5] lapse (ms)  ARGV[6] url
 --          ARGV[7] title  ARGV[8] referrer  ARGV[9] browser
 --          ARGV[10] "1": the first page of this socket (counts it open)
--- profile: ARGV[3] t  ARGV[4] ttl (s)  ARGV[5] name  ARGV[6] email
+-- profile: ARGV[3] t  ARGV[4] ttl (s)  ARGV[5] name ("": kept)
+--          ARGV[6] email
 -- left:    ARGV[3] t  (a socket of the visitor closed)
 -- list:    ARGV[3] how many at most
 -- get:     ARGV[3] t
@@ -148,7 +149,11 @@ if op == 'profile' then
     if old and old ~= '' and email_key(old) ~= email_key(ARGV[6]) then
         redis.call('ZREM', email_key(old), t)
     end
-    redis.call('HSET', r, 'name', ARGV[5], 'email', ARGV[6])
+    -- a hand-off gives an e-mail alone: the name stays
+    if ARGV[5] ~= '' then
+        redis.call('HSET', r, 'name', ARGV[5])
+    end
+    redis.call('HSET', r, 'email', ARGV[6])
     extend(r, ttl)
     if ARGV[6] ~= '' then
         local ek = email_key(ARGV[6])

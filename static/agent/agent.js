@@ -176,6 +176,9 @@
             return convs.get(id) || null;
         },
         jump: jump,
+        invite: function (id, text) {
+            return client.act('invite', id, { visitor: id, text: text }).cid;
+        },
         onCount: function () {
             schedule();
         }
@@ -923,6 +926,12 @@
                                        : S.closedBy(str(ev.name) || S.you);
         case 'faq':
             return S.faqShown(str(ev.q));
+        case 'invited':
+            return S.invitedBy(str(ev.name) || S.you, str(ev.text));
+        case 'handoff':
+            return ev.via === 'email' ? S.handoffEmail(str(ev.email),
+                                                       str(ev.text))
+                                      : S.handoffBooking;
         }
         return M.line(ev);
     }
@@ -1132,6 +1141,9 @@
         var node = byCid(cid);
         var c = msg && convs.get(msg.conversation);
 
+        if (visitors.answered(cid, code)) {
+            return;
+        }
         outboxCids.delete(cid);
         if (node) {
             node.classList.remove('pending');
@@ -1559,6 +1571,9 @@
     });
     client.on('ack', acked);
     client.on('refused', refused);
+    client.on('ack', function (cid) {
+        visitors.answered(cid, '');
+    });
     client.on('presence', function () {
         client.request({ type: 'agents' });
     });

@@ -191,6 +191,26 @@
         closedBy: function (name) {
             return 'Closed by ' + name;
         },
+        invitedBy: function (name, text) {
+            return name + ' invited them to chat: \u201c' + text + '\u201d';
+        },
+        handoffEmail: function (email, note) {
+            return 'Wants a reply by e-mail: ' + email
+                   + (note ? ' (\u201c' + note + '\u201d)' : '');
+        },
+        handoffBooking: 'Opened the booking page to book a call',
+
+        /* invitations from the Visitors now list */
+        invite: 'Invite to chat',
+        inviteText: 'Invitation',
+        inviteDefault: 'Hi! Can I help you with anything?',
+        inviteSend: 'Send invitation',
+        inviteCancel: 'Cancel',
+        inviteSending: 'Sending\u2026',
+        inviteSent: 'Invitation sent',
+        inviteBusy: 'They are in a conversation already.',
+        inviteOffline: 'They left the site.',
+        inviteFailed: 'The invitation could not be sent.',
 
         /* confirm */
         confirmClose: 'Close this conversation?',

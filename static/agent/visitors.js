@@ -18,13 +18,16 @@
      * ctx: card (the card's body), list, total, empty (the Visitors now
      * list, its count line and its empty line), request(obj) (to the
      * server), open(visitorId), conversation(id) (the panel's, or null),
-     * jump(seq) (scroll the open conversation to that event).
+     * jump(seq) (scroll the open conversation to that event),
+     * invite(visitorId, text) (sends an invitation, gives its cid).
      */
     function create(ctx) {
         var known = new Map();      /* visitor id -> V, the newest seen */
         var online = [];            /* ids on the site now, newest first */
         var total = 0;
         var shown = null;           /* the card's visitor */
+        var forms = new Map();      /* visitor id -> their invite form */
+        var sent = new Map();       /* an invitation's cid -> its form */
 
         function merge(v) {
             var old;
@@ -117,12 +120,17 @@
 
         function drawList() {
             var frag = document.createDocumentFragment();
+            var focus = document.activeElement;
 
             online.forEach(function (id) {
                 frag.appendChild(row(known.get(id)));
             });
             ctx.list.textContent = '';
             ctx.list.appendChild(frag);
+            /* a form typed in stays in focus through live updates */
+            if (focus && focus.isConnected && focus !== document.activeElement) {
+                focus.focus();
+            }
             ctx.total.textContent = total ? S.visitorsTotal(online.length,
                                                             total) : '';
             ctx.empty.textContent = S.emptyVisitors;
@@ -160,7 +168,91 @@
                 ctx.open(v.visitor);
             });
             li.appendChild(b);
+            li.appendChild(inviteForm(v));
             return li;
+        }
+
+        /*
+         * "Invite to chat": a text (prefilled) sent as an "invite"; the
+         * server refuses it for a visitor in a conversation or gone. The
+         * form is kept per visitor, so live updates keep what is typed.
+         */
+        function inviteForm(v) {
+            var f = forms.get(v.visitor);
+            var id = 'invite-' + v.visitor;
+            var busy = v.state === 'waiting' || v.state === 'open';
+
+            if (!f) {
+                f = el('form', 'invite-form');
+                f.open = el('button', 'invite-open', S.invite);
+                f.open.type = 'button';
+                f.open.setAttribute('aria-expanded', 'false');
+                f.open.setAttribute('aria-controls', id);
+                f.box = el('div', 'invite-box');
+                f.box.id = id;
+                f.box.hidden = true;
+                f.text = el('input', 'invite-text');
+                f.text.id = id + '-text';
+                f.text.maxLength = 500;
+                f.text.value = S.inviteDefault;
+                f.send = el('button', 'invite-send', S.inviteSend);
+                f.send.type = 'submit';
+                f.cancel = el('button', 'invite-cancel', S.inviteCancel);
+                f.cancel.type = 'button';
+                f.note = el('p', 'invite-note');
+                f.note.setAttribute('role', 'status');
+                f.box.appendChild(el('label', 'sr-only', S.inviteText))
+                    .htmlFor = f.text.id;
+                [f.text, f.send, f.cancel].forEach(function (n) {
+                    f.box.appendChild(n);
+                });
+                [f.open, f.box, f.note].forEach(function (n) {
+                    f.appendChild(n);
+                });
+                f.show = function (on) {
+                    f.box.hidden = !on;
+                    f.open.setAttribute('aria-expanded', String(on));
+                    (on ? f.text : f.open).focus();
+                };
+                f.open.addEventListener('click', function () {
+                    f.note.textContent = '';
+                    f.show(f.box.hidden);
+                });
+                f.cancel.addEventListener('click', function () {
+                    f.show(false);
+                });
+                f.addEventListener('submit', function (ev) {
+                    var text = f.text.value.trim();
+
+                    ev.preventDefault();
+                    if (text) {
+                        sent.set(ctx.invite(f.visitor, text), f);
+                        f.note.textContent = S.inviteSending;
+                        f.show(false);
+                    }
+                });
+                forms.set(v.visitor, f);
+            }
+            f.visitor = v.visitor;
+            f.open.disabled = busy;
+            if (busy) {
+                f.box.hidden = true;
+            }
+            return f;
+        }
+
+        /* the server's answer to an invitation: true if it was one */
+        function answered(cid, code) {
+            var f = sent.get(cid);
+
+            if (f) {
+                sent.delete(cid);
+                f.note.textContent = !code ? S.inviteSent
+                                     : code === 'busy' ? S.inviteBusy
+                                     : code === 'offline' ? S.inviteOffline
+                                     : S.inviteFailed;
+            }
+            return !!f;
         }
 
         /* The card */
@@ -366,6 +458,7 @@
                 }
             },
             redrawList: drawList,
+            answered: answered,
             count: count,
             get: function (id) {
                 return known.get(id) || null;

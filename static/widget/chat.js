@@ -105,7 +105,7 @@
         var endItem = el('button', { type: 'button', role: 'menuitem' },
                          s.endChat);
         var saveItem = el('button', { type: 'button', role: 'menuitem',
-                                      'class': 'plain' }, s.transcript);
+                                      'class': 'item' }, s.transcript);
         var markEl = el('span', { 'class': 'mark' });
 
         var rateBox = el('form', { 'class': 'card rate', novalidate: '',
@@ -139,6 +139,10 @@
             });
             return b;
         }
+        var emailItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' }, s.leaveEmail);
+        var soundItem = el('button', { type: 'button', role: 'menuitem',
+                                       'class': 'item' });
         var closeBtn = el('button', {
             type: 'button',
             'class': 'icon close',
@@ -199,6 +203,58 @@
             leftOffline = true;
             return { offline: true };
         });
+        /* hand-off: an e-mail (and a note) for a reply, or a booking */
+        var handoff = el('form', { 'class': 'card', novalidate: '',
+                                   'aria-labelledby': pid + '-handoff',
+                                   hidden: '' });
+        var hEmail = el('input', { id: pid + '-h-email', type: 'email',
+                                   autocomplete: 'email', required: '',
+                                   'aria-describedby': pid + '-h-err' });
+        var hNote = el('textarea', { id: pid + '-h-note' });
+        var hErr = el('p', { id: pid + '-h-err', 'class': 'err' });
+
+        function bookLink() {
+            var a = el('a', { 'class': 'book', href: ctx.booking,
+                              target: '_blank', rel: 'noopener' },
+                       s.bookCall);
+
+            a.addEventListener('click', function () {
+                showMenu(false);
+                client.act('handoff', undefined, { via: 'booking' });
+            });
+            return a;
+        }
+
+        add(handoff, el('p', { id: pid + '-handoff', 'class': 'intro' },
+                        s.emailIntro),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hEmail.id }, s.email), hEmail, hErr),
+            add(el('div', { 'class': 'field' }),
+                el('label', { 'for': hNote.id }, s.note + s.optional), hNote),
+            el('button', { type: 'submit', 'class': 'send' }, s.sendEmail));
+        if (ctx.booking) {
+            add(handoff, bookLink());
+        }
+        handoff.addEventListener('submit', function (ev) {
+            var email = hEmail.value.trim();
+            var text = hNote.value.trim();
+
+            ev.preventDefault();
+            if (!EMAIL_RE.test(email) || bytes(email) > EMAIL_MAX) {
+                hEmail.setAttribute('aria-invalid', 'true');
+                hErr.textContent = s.badEmail;
+                hEmail.focus();
+                return;
+            }
+            hEmail.setAttribute('aria-invalid', 'false');
+            hErr.textContent = '';
+            client.act('handoff', undefined, { via: 'email', email: email,
+                                               text: text.slice(0, 1000) });
+            handoff.reset();
+            handoff.hidden = true;
+            input.focus();
+        });
+
         var prechat = card('prechat', s.prechatIntro, s.startChat, false, [
             ['name', 'input'],
             ['email', 'input'],
@@ -259,6 +315,10 @@
                 }
             });
             return f;
+        }
+
+        if (ctx.booking) {
+            add(offline, bookLink());
         }
 
         function invalid(box, message) {
@@ -362,6 +422,7 @@
             avatar.hidden = st !== 'open';
             avatar.textContent = initials(conv.agent);
             endItem.disabled = st !== 'open' && st !== 'waiting';
+            soundItem.textContent = ctx.sound() ? s.soundOff : s.soundOn;
 
             /* once per conversation: until rated, then thanks here */
             rateBox.hidden = st !== 'closed' || !conv.n
@@ -614,8 +675,16 @@
                 scrollDown();
                 return;
             }
+            if (ev.kind === 'invited') {
+                /* an agent's invitation: their first line */
+                ev = { kind: 'message', from: 'agent', author: ev.name,
+                       text: ev.text };
+            } else if (ev.kind === 'handoff') {
+                ev = { kind: 'x', line: ev.via === 'email'
+                       ? s.emailSent(String(ev.email)) : s.booked };
+            }
             if (ev.kind !== 'message') {
-                line = change(ev);
+                line = ev.line || change(ev);
                 render();
                 if (line) {
                     node = el('p', { 'class': 'line' }, line);
@@ -798,6 +867,45 @@
             scrollDown();
         }
 
+        /*
+         * Phones: the panel fills what the keyboard leaves of the screen
+         * (the visual viewport), so that the message box stays in view
+         * while typing; browsers that overlay the keyboard would hide it.
+         */
+        function fit(off) {
+            var vv = window.visualViewport;
+            var phone = matchMedia('(max-width: 480px)').matches;
+
+            if (!vv) {
+                return;
+            }
+            vv[off ? 'removeEventListener' : 'addEventListener']('resize',
+                                                                 refit);
+            vv[off ? 'removeEventListener' : 'addEventListener']('scroll',
+                                                                 refit);
+            panel.style.top = panel.style.height = '';
+            if (!off && phone) {
+                refit();
+            }
+        }
+
+        function refit() {
+            var vv = window.visualViewport;
+            var field = ctx.root.activeElement;
+
+            if (matchMedia('(max-width: 480px)').matches) {
+                panel.style.top = vv.offsetTop + 'px';
+                panel.style.height = vv.height + 'px';
+                if (field && field !== input && panel.contains(field)) {
+                    field.scrollIntoView({ block: 'nearest' });
+                } else {
+                    scrollDown();
+                }
+            } else {
+                panel.style.top = panel.style.height = '';
+            }
+        }
+
         function showTyping(on) {
             clearTimeout(typingHide);
             typingEl.textContent = on ? s.typing(conv.agent || s.agent) : '';
@@ -812,7 +920,7 @@
             menu.hidden = !on;
             menuBtn.setAttribute('aria-expanded', String(on));
             if (on) {
-                saveItem.focus();
+                menu.firstChild.focus();
             }
         }
 
@@ -859,6 +967,18 @@
             /* a mark sent on a socket that went may not have been stored */
             marks.sent = marks.vread;
             readSoon();
+        });
+
+        emailItem.addEventListener('click', function () {
+            showMenu(false);
+            handoff.hidden = false;
+            scroller.scrollTop = handoff.offsetTop;
+            hEmail.focus();
+        });
+
+        soundItem.addEventListener('click', function () {
+            ctx.sound(!ctx.sound());
+            render();
         });
 
         confirmYes.addEventListener('click', function () {
@@ -975,12 +1095,17 @@
         });
 
         add(heading, titleEl, subtitle);
-        add(menu, saveItem, endItem);
+        add(menu, saveItem, emailItem);
+        if (ctx.booking) {
+            add(menu, bookLink());
+            menu.lastChild.setAttribute('role', 'menuitem');
+        }
+        add(menu, soundItem, endItem);
         add(thumbs, goodBtn, badBtn);
         add(rateBox, rateAsk, thumbs, comment, rateSend);
         add(header, avatar, heading, menuBtn, closeBtn, menu);
         add(log, empty);
-        add(scroller, log, rateBox, offline, prechat, note);
+        add(scroller, log, rateBox, offline, prechat, handoff, note);
         add(confirmBox, el('p', { id: pid + '-confirm' }, s.endConfirm),
             confirmYes, confirmNo);
         add(form, el('label', { 'for': input.id, 'class': 'sr-only' },
@@ -1004,11 +1129,20 @@
 
         return {
             show: function () {
+                var node;
+
+                if (known.invite) {
+                    node = bubble('agent', known.invite, ctx.title);
+                    known.invite = null;
+                    place(node);
+                }
                 panel.hidden = false;
+                fit();
                 scrollDown();
                 readSoon();
             },
             hide: function () {
+                fit(true);
                 panel.hidden = true;
                 showMenu(false);
             },

@@ -661,12 +661,7 @@
                 msg.conversation = item.conversation;
             }
             msg.cid = item.cid;
-            if (item.type) {
-                actionFields(item, msg);
-            } else {
-                msg.text = item.text;
-                actionFields(item, msg);
-            }
+            actionFields(item, msg);
             if (sendJson(msg) && !ackTimer) {
                 ackTimer = later(function () {
                     ackTimer = 0;
@@ -761,19 +756,17 @@
             flush();
         }
 
-        /* claim, close, transfer, and a visitor's message (department,
-           offline): only what the protocol names */
+        /* claim, close, transfer, invite, handoff, and a visitor's
+           message (department, offline): only what the protocol names */
         function actionFields(item, msg) {
-            if (item.agent) {
-                msg.agent = item.agent;
-            }
-            if (item.department) {
-                msg.department = item.department;
-            }
-            if (item.offline) {
-                msg.offline = true;
-            }
-            /* rate, faq_shown (visitors), tag (agents) */
+            ['agent', 'department', 'offline', 'visitor', 'text', 'via',
+             'email'].forEach(function (k) {
+                if (item[k]) {
+                    msg[k] = item[k];
+                }
+            });
+            /* rate, faq_shown (visitors), tag (agents): false and ""
+               count */
             ['good', 'comment', 'n', 'tag', 'faq'].forEach(function (k) {
                 if (item[k] !== undefined) {
                     msg[k] = item[k];

@@ -94,7 +94,24 @@
         transcript: 'Download transcript',
         transcriptTitle: function (shop) {
             return 'Chat transcript \u2014 ' + shop;
-        }
+        },
+        invitation: 'Invitation to chat',
+        chatNow: 'Chat now',
+        noThanks: 'No thanks',
+        newTitle: function (n) {
+            return '(' + n + ') New message';
+        },
+        soundOn: 'Sound on',
+        soundOff: 'Sound off',
+        leaveEmail: 'Leave your e-mail',
+        emailIntro: 'We\u2019ll reply by e-mail.',
+        note: 'Note',
+        sendEmail: 'Send',
+        emailSent: function (email) {
+            return 'We\u2019ll reply to ' + email;
+        },
+        bookCall: 'Book a call',
+        booked: 'You opened the booking page'
     };
 
     var CSS =
@@ -124,7 +141,7 @@
         'padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;' +
         'border:0}' +
         '@media (prefers-reduced-motion:reduce){.launcher{transition:none}}' +
-        '@media print{.launcher{display:none}}';
+        '@media print{.launcher,.invite{display:none}}';
 
     var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1' +
                '-2-2V6a2 2 0 0 1 2-2z';
@@ -155,7 +172,9 @@
         client: null,       /* client.js's, started when the page is idle */
         session: null,      /* the last session message */
         agents: null,       /* agents online, from presence */
-        unread: 0
+        unread: 0,
+        invite: null,       /* a rule's text, the chat's first line */
+        notice: null        /* notice.js's: invitations, blink, chime */
     };
     var loads = {};         /* asset name -> promise of its load */
     var pageSent = false;
@@ -269,14 +288,28 @@
 
     /* page view (not on the endpoint's own pages), profile, unread */
     function connect() {
-        return load('client.js').then(function () {
+        var assets = Promise.all([load('client.js'), load('notice.js')]);
+
+        return assets.then(function () {
             var C = window.LiveHelpClient;
             var ws = new URL('ws', endpoint);
             var client;
+            var notice;
 
             if (state.client) {
                 return;
             }
+            notice = state.notice = window.LiveHelpNotice({
+                root: root,
+                launcher: launcher,
+                status: status,
+                el: el,
+                css: adoptCss,
+                strings: STRINGS,
+                state: state,
+                script: script,
+                connect: connect
+            });
             ws.protocol = ws.protocol === 'https:' ? 'wss:' : 'ws:';
             client = state.client = C.create({
                 role: 'visitor',
@@ -305,11 +338,18 @@
                 }
                 sendProfile();
             });
+            client.on('live', notice.invites);
             client.on('event', function (c, seq, ev) {
                 var read = C.load(READ_KEY, null);
 
+                if (client.isLive()) {
+                    notice.invites();
+                }
                 if (ev.kind !== 'message' || ev.from !== 'agent') {
                     return;
+                }
+                if (client.isLive() && document.hidden) {
+                    notice.attention();
                 }
                 if (state.open) {
                     markRead();
@@ -359,6 +399,8 @@
                 panelId: PANEL_ID,
                 client: state.client,
                 known: state,
+                booking: script.getAttribute('data-live-help-booking'),
+                sound: state.notice.soundOn,
                 profile: function (p) {
                     window.LiveHelpClient.save(PROFILE_KEY, p);
                     sendProfile();
@@ -372,6 +414,9 @@
     }
 
     function open() {
+        if (state.notice) {
+            state.notice.hide(false);
+        }
         start();
         state.open = true;
         state.chat.show();

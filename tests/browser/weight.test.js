@@ -5,7 +5,7 @@
  * file as gen_assets.pl embeds it (comments and indentation stripped),
  * compressed with gzip -9. Every page downloads the loader and, once idle,
  * client.js (the socket that makes the page a page view and keeps the
- * unread badge); a page in another language than English one file of
+ * unread badge) and notice.js (invitations, title blink); a page in another language than English one file of
  * lang/; the chat UI (every other file) only on the first click. The
  * stripped JavaScript must still parse.
  */
@@ -23,7 +23,7 @@ const WIDGET = path.join(ROOT, 'static', 'widget');
 const GEN = path.join(ROOT, 'ngx_live_help_module', 'gen_assets.pl');
 const LOADER_BUDGET = 5 * 1024;
 const TOTAL_BUDGET = 25 * 1024;
-const EVERY_PAGE = ['loader.js', 'client.js'];
+const EVERY_PAGE = ['loader.js', 'client.js', 'notice.js'];
 
 function files(dir, prefix = '') {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (

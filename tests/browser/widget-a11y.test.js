@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
 const { useStack } = require('./lib/suite');
-const { withPage } = require('./lib/browser');
+const { withPage, artifactPath } = require('./lib/browser');
 const { connectAgent } = require('./lib/agent');
 const { AGENT, AGENT_PASSWORD } = require('./lib/stack');
 const w = require('./lib/widget');
@@ -119,5 +119,73 @@ test('every_state_of_the_widget_passes_axe_and_works_by_keyboard',
         } finally {
             await agent.close();
         }
+    });
+});
+
+/*
+ * The smallest phone (320 px) and the phone keyboard: the panel fits the
+ * width with nothing to scroll sideways, and when the keyboard takes the
+ * lower part of the screen (the visual viewport shrinks, as Chrome on
+ * Android and Safari do) the panel follows it: the message box stays in
+ * view. Chromium here has no on-screen keyboard, so the page's
+ * visualViewport is a stand-in that the test shrinks.
+ */
+test('at_320_px_and_with_the_keyboard_open_the_message_box_stays_in_view',
+     async () => {
+    await withPage(t.browser, 'keyboard', { viewport: { width: 320,
+                                                         height: 568 },
+                                            reducedMotion: 'reduce' },
+                   async (page) => {
+        await page.addInitScript(() => {
+            const vv = new EventTarget();
+
+            vv.height = window.innerHeight;
+            vv.offsetTop = 0;
+            Object.defineProperty(window, 'visualViewport',
+                                  { value: vv, configurable: true });
+        });
+        await page.goto(`${t.stack.baseUrl}/product.html`);
+        await w.openChat(page);
+
+        /* the panel, and the field the keyboard types into */
+        const box = () => w.dialog(page).evaluate((p) => {
+            const b = p.getBoundingClientRect();
+            const f = p.getRootNode().activeElement;
+            const i = f.getBoundingClientRect();
+
+            return { top: b.top, bottom: b.bottom, width: b.width,
+                     scroll: p.scrollWidth - p.clientWidth,
+                     field: f.tagName, inputTop: i.top,
+                     inputBottom: i.bottom };
+        });
+
+        const full = await box();
+
+        assert.match(full.field, /^(INPUT|TEXTAREA)$/, 'a field has focus');
+        assert.equal(full.width, 320, 'the panel is as wide as the phone');
+        assert.equal(full.scroll, 0, 'nothing scrolls sideways');
+        assert.ok(full.inputBottom <= 568, `the box is on screen: ${
+            JSON.stringify(full)}`);
+
+        /* the keyboard opens: 300 px of the 568 are left */
+        await page.evaluate(() => {
+            window.visualViewport.height = 268;
+            window.visualViewport.dispatchEvent(new Event('resize'));
+        });
+        const typing = await box();
+
+        assert.equal(typing.top, 0);
+        assert.ok(typing.bottom <= 268 && typing.inputBottom <= 268
+                  && typing.inputTop >= 0 && typing.inputBottom > 0,
+                  `the field is above the keyboard: ${
+                      JSON.stringify(typing)}`);
+        await page.screenshot({ path: artifactPath('keyboard-open-320.png') });
+
+        /* and closes again */
+        await page.evaluate(() => {
+            window.visualViewport.height = 568;
+            window.visualViewport.dispatchEvent(new Event('resize'));
+        });
+        assert.equal((await box()).bottom, 568);
     });
 });

@@ -448,8 +448,8 @@ describe('visitor widget', () => {
     });
 
     test('assets_served_by_module_match_static_dir', async () => {
-        for (const name of ['loader.js', 'client.js', 'chat.js',
-                            'chat.css']) {
+        for (const name of ['loader.js', 'client.js', 'notice.js',
+                            'chat.js', 'chat.css']) {
             const url = `${stack.baseUrl}/live-help/widget/${name}`;
             const res = await fetch(url);
             /* as gen_assets.pl embeds it, without comments */
