@@ -23,7 +23,8 @@ PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_ws_parse.c \
               ngx_live_help_module/ngx_live_help_token.c \
               ngx_live_help_module/ngx_live_help_proto.c \
-              ngx_live_help_module/ngx_live_help_hours.c
+              ngx_live_help_module/ngx_live_help_hours.c \
+              ngx_live_help_module/ngx_live_help_theme.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
@@ -75,7 +76,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
 	    -fsanitize=undefined -fno-sanitize-recover=all \
-	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson
+	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson -lm
 
 test-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -79,6 +79,10 @@ typedef struct {
 } ngx_http_live_help_srv_conf_t;
 
 
+/* languages and theming: ngx_http_live_help_look.h */
+typedef struct ngx_http_live_help_look_s  ngx_http_live_help_look_t;
+
+
 typedef struct {
     ngx_flag_t          enable;
     ngx_str_t           title;
@@ -110,6 +114,8 @@ typedef struct {
     ngx_live_help_rate_t  limit_conversations;   /* per address */
     ngx_uint_t          limit_sockets;           /* per address */
     ngx_msec_t          send_timeout;
+
+    ngx_http_live_help_look_t  *look;  /* NULL: nothing set */
 } ngx_http_live_help_loc_conf_t;
 
 
