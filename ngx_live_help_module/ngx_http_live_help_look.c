@@ -439,7 +439,8 @@ ngx_http_live_help_look_attrs(ngx_conf_t *cf, ngx_http_live_help_look_t *look)
             *q++ = '"';
             *q++ = ':';
             *q++ = '"';
-            q += ngx_escape_json(q, kv[i].value.data, kv[i].value.len);
+            q = (u_char *) ngx_escape_json(q, kv[i].value.data,
+                                           kv[i].value.len);
             *q++ = '"';
         }
 
