@@ -129,7 +129,7 @@ test-asan: asan-module
 	          t/070-visitor-cookie.t t/071-token-overflow.t \
 	          t/072-config-traps.t t/073-agent-lifetime.t \
 	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t \
-	          t/078-slow-catch-up.t
+	          t/078-slow-catch-up.t t/082-look.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

@@ -272,11 +272,18 @@ ngx_http_live_help_look_string(ngx_conf_t *cf, ngx_command_t *cmd,
             || ngx_strncmp(p, k->placeholder, ngx_strlen(k->placeholder))
                != 0)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": \"%V\" may contain %s%s but no "
-                               "other \"{\"", &cmd->name, &key,
-                               k->placeholder ? k->placeholder : "no",
-                               k->placeholder ? "" : " placeholder");
+            if (k->placeholder) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": \"%V\" may contain %s but "
+                                   "no other \"{\"", &cmd->name, &key,
+                                   k->placeholder);
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": \"%V\" takes no placeholder: "
+                                   "no \"{\"", &cmd->name, &key);
+            }
+
             return NGX_CONF_ERROR;
         }
     }
