@@ -210,6 +210,10 @@ function measure() {
         brand,
         launcher: pair('.launcher'),
         header: pair('.header'),
+        /* small text in the header: the header's colour, no opacity */
+        subtitle: ratio(style('.subtitle').color,
+                        style('.header').backgroundColor)
+                  * (style('.subtitle').opacity === '1' ? 1 : 0),
         bubble: pair('.msg.visitor .text'),
         send: pair('.composer .send'),
         ringOnWhite: ratio(ring, 'rgb(255, 255, 255)'),
@@ -243,7 +247,7 @@ for (const [name, color] of Object.entries(THEMES)) {
             assert.equal(m.brand, `rgb(${[1, 3, 5].map((i) =>
                 parseInt(color.slice(i, i + 2), 16)).join(', ')})`);
             for (const k of ['launcher', 'launcherHover', 'header',
-                             'bubble', 'send']) {
+                             'subtitle', 'bubble', 'send']) {
                 assert.ok(m[k] >= 4.5, `${name} ${k} ${m[k]}`);
             }
             assert.ok(m.ringOnWhite >= 3, `${name} ring ${m.ringOnWhite}`);
