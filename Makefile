@@ -24,7 +24,8 @@ PURE_SRCS  := ngx_live_help_module/ngx_live_help_scan.c \
               ngx_live_help_module/ngx_live_help_token.c \
               ngx_live_help_module/ngx_live_help_proto.c \
               ngx_live_help_module/ngx_live_help_hours.c \
-              ngx_live_help_module/ngx_live_help_faq.c
+              ngx_live_help_module/ngx_live_help_faq.c \
+              ngx_live_help_module/ngx_live_help_theme.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%, \
                 $(wildcard tests/unit/test_*.c))
 
@@ -77,7 +78,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(PURE_SRCS:.c=.h)
 	mkdir -p $(BUILD)/unit
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
 	    -fsanitize=undefined -fno-sanitize-recover=all \
-	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson
+	    -Ingx_live_help_module -o $@ $< $(PURE_SRCS) -lcmocka -lcrypto -ljansson -lm
 
 # the FAQ search's speed: 500 entries, 10,000 keystrokes (bench/faq-bench.c)
 $(BUILD)/bench/faq-bench: bench/faq-bench.c ngx_live_help_module/ngx_live_help_faq.c \
@@ -142,7 +143,7 @@ test-asan: asan-module
 	          t/072-config-traps.t t/073-agent-lifetime.t \
 	          t/075-history-pages.t t/076-erase.t t/077-list-pages.t \
 	          t/078-slow-catch-up.t t/080-marks.t t/081-faq.t \
-	          t/083-invite.t
+	          t/082-look.t t/083-invite.t
 
 test-browser: $(MODULE)
 	node --test tests/browser/

@@ -167,7 +167,13 @@ ngx_http_live_help_login_route(ngx_http_request_t *r, ngx_str_t *rest,
         return ngx_http_live_help_login_page(r, NGX_HTTP_OK, "", 0);
     }
 
-    if (ngx_live_help_is(rest, "login.css")) {
+    /* what the sign-in page needs: its style and its words */
+    if (ngx_live_help_is(rest, "login.css")
+        || ngx_live_help_is(rest, "login.js")
+        || ngx_live_help_is(rest, "strings.js")
+        || ngx_live_help_is(rest, "lang/fi.js")
+        || ngx_live_help_is(rest, "lang/de.js"))
+    {
         return NGX_DECLINED;
     }
 

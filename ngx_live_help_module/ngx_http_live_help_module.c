@@ -19,6 +19,7 @@
 #include "ngx_http_live_help_queue.h"
 #include "ngx_http_live_help_agents.h"
 #include "ngx_http_live_help_login.h"
+#include "ngx_http_live_help_look.h"
 #include "ngx_live_help_scan.h"
 
 
@@ -142,6 +143,26 @@ static ngx_command_t  ngx_http_live_help_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_live_help_loc_conf_t, title),
       &ngx_http_live_help_title_post },
+
+    /* languages and theming: ngx_http_live_help_look.c */
+    { ngx_string("live_help_lang"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_look_set, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+    { ngx_string("live_help_color"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_look_set, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+    { ngx_string("live_help_position"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_look_set, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+    { ngx_string("live_help_launcher_icon"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_look_set, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+    { ngx_string("live_help_string"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_live_help_look_string, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+    { ngx_string("live_help_greeting"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_live_help_look_string, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { ngx_string("live_help_endpoint"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -666,7 +687,13 @@ ngx_http_live_help_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
-    ngx_conf_merge_str_value(conf->title, prev->title, "Live Help");
+    /* unset: the widget's language says it */
+    ngx_conf_merge_str_value(conf->title, prev->title, "");
+
+    if (ngx_http_live_help_look_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
     ngx_conf_merge_ptr_value(conf->agent_origins, prev->agent_origins, NULL);
     ngx_conf_merge_msec_value(conf->agent_lifetime, prev->agent_lifetime,
@@ -774,7 +801,7 @@ ngx_http_live_help_make_tag(ngx_conf_t *cf,
     len = sizeof(src) - 1 + base->len + sizeof(loader) - 1
           + ngx_live_help_assets_version.len + sizeof(title) - 1
           + ngx_live_help_html_escaped_len(llcf->title.data, llcf->title.len)
-          + 1 + sizeof(tail) - 1
+          + 1 + (llcf->look ? llcf->look->attrs.len : 0) + sizeof(tail) - 1
           + ngx_http_live_help_invite_attrs(NULL, &llcf->invite,
                                             &llcf->booking);
 
@@ -790,10 +817,17 @@ ngx_http_live_help_make_tag(ngx_conf_t *cf,
     p = ngx_cpymem(p, loader, sizeof(loader) - 1);
     p = ngx_cpymem(p, ngx_live_help_assets_version.data,
                    ngx_live_help_assets_version.len);
-    p = ngx_cpymem(p, title, sizeof(title) - 1);
-    p += ngx_live_help_html_escape(p, llcf->title.data, llcf->title.len);
+    if (llcf->title.len) {
+        p = ngx_cpymem(p, title, sizeof(title) - 1);
+        p += ngx_live_help_html_escape(p, llcf->title.data, llcf->title.len);
+    }
+
     *p++ = '"';
     p += ngx_http_live_help_invite_attrs(p, &llcf->invite, &llcf->booking);
+
+    if (llcf->look) {
+        p = ngx_cpymem(p, llcf->look->attrs.data, llcf->look->attrs.len);
+    }
 
     llcf->tag_head = p - llcf->tag.data;
 

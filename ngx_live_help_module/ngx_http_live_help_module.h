@@ -79,6 +79,10 @@ typedef struct {
 } ngx_http_live_help_srv_conf_t;
 
 
+/* languages and theming: ngx_http_live_help_look.h */
+typedef struct ngx_http_live_help_look_s  ngx_http_live_help_look_t;
+
+
 typedef struct {
     ngx_flag_t          enable;
     ngx_str_t           title;
@@ -116,6 +120,8 @@ typedef struct {
      * (ngx_http_live_help_invite_conf.c) */
     ngx_str_t           invite;
     ngx_str_t           booking;
+
+    ngx_http_live_help_look_t  *look;  /* NULL: nothing set */
 } ngx_http_live_help_loc_conf_t;
 
 

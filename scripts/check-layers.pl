@@ -23,9 +23,9 @@ my $objdir = $ARGV[0] // "$root/build/nginx/addon/ngx_live_help_module";
 my %rank = (
     conf => 0, msg => 0, ws_parse => 0, token => 0, scan => 0,
     assets => 0, scripts => 0,
-    hours => 0, faq => 0,
+    hours => 0, faq => 0, theme => 0,
     proto => 1,
-    hours_conf => 1, faq_conf => 1, invite_conf => 1,
+    hours_conf => 1, faq_conf => 1, invite_conf => 1, look => 1,
     redis => 2, limit => 2,
     presence => 3, ws => 3, request => 3,
     # who the agents are: a per-worker table with its own timer, like

@@ -1,7 +1,9 @@
 /*
  * Every text the agent panel shows, in one table, for translation: the
- * page's own (index.html names them with data-s, data-s-label and
- * data-s-title) and the scripts'. A function takes the values it words.
+ * page's own (index.html and login.html name them with data-s,
+ * data-s-label and data-s-title) and the scripts'. A function takes the
+ * values it words. English here; lang/fi.js and lang/de.js have the same
+ * keys (a key missing there stays English).
  */
 (function () {
     'use strict';
@@ -262,6 +264,47 @@
         },
         titleCount: function (n, title) {
             return n ? '(' + n + ') ' + title : title;
+        },
+
+        /* the sign-in page (login.html) */
+        signIn: 'Sign in',
+        signInTitle: 'Sign in - Live Help',
+        welcome: 'Welcome back. Your visitors are waiting.',
+        userName: 'User name',
+        password: 'Password',
+        badLogin: 'Wrong name or password. Please try again.',
+        throttled: function (minutes) {
+            return 'Too many attempts, try again in ' + minutes +
+                   ' minutes.';
+        },
+        busy: 'Many people are signing in right now. Please try again ' +
+              'in a moment.',
+        loginFoot: 'For the team answering chats. Ask your administrator ' +
+                   'for an account.'
+    };
+
+    /*
+     * The agent's language: the first of the browser's that the panel
+     * has (lang/fi.js and lang/de.js, loaded after this file, replace
+     * the keys they have when theirs is chosen); English otherwise.
+     */
+    var S = globalThis.LiveHelpPanelStrings;
+    var have = ['en', 'fi', 'de'];
+
+    S.lang = (navigator.languages || [navigator.language || 'en'])
+        .map(function (l) {
+            return String(l).split('-')[0].toLowerCase();
+        })
+        .filter(function (l) {
+            return have.indexOf(l) >= 0;
+        })[0] || 'en';
+    document.documentElement.lang = S.lang;
+
+    globalThis.LiveHelpPanelLang = function (lang, table) {
+        if (lang === S.lang) {
+            Object.keys(table).forEach(function (key) {
+                S[key] = table[key];
+            });
         }
     };
 })();

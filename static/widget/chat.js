@@ -85,7 +85,7 @@
             hidden: ''
         });
 
-        var header = el('div', { 'class': 'header' });
+        var header = el('div', { 'class': 'header', part: 'header' });
         var avatar = el('span', { 'class': 'avatar big', 'aria-hidden': 'true',
                                   hidden: '' });
         var heading = el('div', { 'class': 'heading' });
@@ -159,7 +159,8 @@
             'aria-live': 'off',
             'aria-labelledby': titleId
         });
-        var empty = el('p', { 'class': 'empty' }, s.empty);
+        var empty = el('p', { 'class': 'empty', part: 'greeting' },
+                       s.greeting);
         var announcer = el('p', { 'class': 'sr-only', 'aria-live': 'polite' });
         var typingEl = el('p', { 'class': 'typing', 'aria-live': 'polite' });
 
@@ -174,7 +175,8 @@
         var confirmNo = el('button', { type: 'button', 'class': 'plain' },
                            s.cancel);
 
-        var form = el('form', { 'class': 'composer', novalidate: '' });
+        var form = el('form', { 'class': 'composer', part: 'composer',
+                                 novalidate: '' });
         var input = el('textarea', {
             id: pid + '-input',
             'class': 'input',
@@ -182,7 +184,8 @@
             maxlength: String(TEXT_MAX),
             autocomplete: 'off'
         });
-        var send = el('button', { type: 'submit', 'class': 'send' }, s.send);
+        var send = el('button', { type: 'submit', 'class': 'send',
+                                  part: 'send' }, s.send);
         var note = el('p', { 'class': 'note', 'aria-live': 'polite' });
 
         /* FAQ answers suggested while typing, above the message box */
@@ -407,7 +410,7 @@
 
             /* nobody can answer here: promise nothing, take nothing */
             input.disabled = send.disabled = off;
-            empty.textContent = off || away || showPrechat ? '' : s.empty;
+            empty.textContent = off || away || showPrechat ? '' : s.greeting;
             input.placeholder = st === 'closed' ? s.newChat
                                                 : s.inputPlaceholder;
             offline.hidden = !showOffline;
@@ -476,7 +479,8 @@
                 add(body, el('span', { 'class': 'sr-only' }, who + ':'));
             }
 
-            add(body, el('p', { 'class': 'text' }, text));
+            add(body, el('p', { 'class': 'text', part: 'bubble ' + from },
+                               text));
             add(node, body);
             node.seq = null;
             return node;

@@ -11,7 +11,13 @@
     var TAG = 'live-help-widget';
     var PANEL_ID = 'live-help-panel';
 
-    /* Every user-facing string, in one place for translation. */
+    /*
+     * Every user-facing string, in one place for translation: English
+     * here, the other languages in lang/<code>.js with the same keys (a
+     * key missing there stays English). A function words a value; an
+     * operator's live_help_string for it is a template ({n}, {name} or
+     * {dept}; "one|other" for plural forms).
+     */
     var STRINGS = {
         title: 'Live Help',
         unread: function (n) {
@@ -25,7 +31,7 @@
         endChat: 'End chat',
         endConfirm: 'End this chat?',
         cancel: 'Cancel',
-        empty: 'No messages yet \u2014 an agent will answer here.',
+        greeting: 'No messages yet \u2014 an agent will answer here.',
         intro: 'Ask us anything',
         inputLabel: 'Message',
         inputPlaceholder: 'Type your message\u2026',
@@ -114,26 +120,39 @@
         booked: 'You opened the booking page'
     };
 
+    /* languages with a lang/<code>.js; others are English */
+    var LANGS = ['fi', 'de'];
+
+    /*
+     * Colours: the brand, its text, hover, active, focus ring; the
+     * module computes them for live_help_color (all at WCAG AA), these
+     * are its values for the default blue.
+     */
+    var COLORS = '#1d4ed8 #ffffff #1942b8 #163ba2 #030714';
+
     var CSS =
         ':host{all:initial!important}' +
         '[hidden]{display:none!important}' +
-        '.launcher{position:fixed;right:20px;bottom:20px;' +
+        '.launcher{position:fixed;inset-inline-end:20px;bottom:20px;' +
         'z-index:2147483000;box-sizing:border-box;display:inline-flex;' +
         'align-items:center;gap:8px;margin:0;min-height:48px;' +
         'padding:0 20px 0 16px;border:0;border-radius:24px;' +
-        'background:#1d4ed8;color:#fff;cursor:pointer;' +
+        'background:var(--lh-bg);color:var(--lh-fg);cursor:pointer;' +
         'font:600 15px/1.2 system-ui,-apple-system,"Segoe UI",Roboto,' +
         'Helvetica,Arial,sans-serif;letter-spacing:normal;' +
         'text-transform:none;text-shadow:none;' +
         'box-shadow:0 4px 14px rgba(15,23,42,.28);' +
         'transition:background-color .15s}' +
-        '.launcher:hover{background:#1e40af}' +
+        ':host([data-pos=left]) .launcher{inset-inline:20px auto}' +
+        '.launcher:hover{background:var(--lh-hover)}' +
+        '.launcher:active{background:var(--lh-active)}' +
         '.launcher:focus{outline:none}' +
-        '.launcher:focus-visible{outline:3px solid #f59e0b;' +
+        '.launcher:focus-visible{outline:3px solid var(--lh-ring);' +
         'outline-offset:3px}' +
         '.launcher[aria-busy=true]{cursor:progress}' +
         '.launcher svg{flex:none;width:22px;height:22px;fill:currentColor}' +
-        '.badge{position:absolute;top:-6px;right:-6px;min-width:20px;' +
+        '.badge{position:absolute;top:-6px;inset-inline-end:-6px;' +
+        'min-width:20px;' +
         'height:20px;box-sizing:border-box;padding:0 6px;' +
         'border-radius:10px;background:#dc2626;color:#fff;' +
         'font:700 12px/20px system-ui,sans-serif;text-align:center}' +
@@ -143,8 +162,14 @@
         '@media (prefers-reduced-motion:reduce){.launcher{transition:none}}' +
         '@media print{.launcher,.invite{display:none}}';
 
-    var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1' +
-               '-2-2V6a2 2 0 0 1 2-2z';
+    /* live_help_launcher_icon: chat (a bubble), help (a question mark) */
+    var ICONS = {
+        chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1' +
+              '-2-2V6a2 2 0 0 1 2-2z',
+        help: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 16h-2v-2h2zm2.1' +
+              '-7.7-.9.9c-.8.8-1.2 1.4-1.2 2.8h-2v-.5c0-1.1.4-2.1 1.2-2.8l' +
+              '1.2-1.3A2 2 0 1 0 10 8H8a4 4 0 1 1 7.1 2.3z'
+    };
 
     var script = document.currentScript;
 
@@ -155,7 +180,19 @@
     var src = new URL(script.src, document.baseURI);
     var base = new URL('./', src);
     var nonce = script.nonce || script.getAttribute('nonce') || '';
-    var title = script.getAttribute('data-live-help-title') || STRINGS.title;
+    function attr(name) {
+        return script.getAttribute('data-live-help-' + name);
+    }
+
+    var lang = (attr('lang') || document.documentElement.lang || '')
+        .split('-')[0].toLowerCase();
+    var colors = (attr('colors') || COLORS).split(' ');
+    var icon = ICONS[attr('icon') || 'chat'];
+    var title;
+
+    if (LANGS.indexOf(lang) < 0) {
+        lang = 'en';
+    }
 
     var host = document.createElement(TAG);
     var root = host.attachShadow({ mode: 'open' });
@@ -222,6 +259,29 @@
         root.appendChild(withNonce(el('style', {}, css)));
     }
 
+    /* live_help_string: on top of the language, templates for functions */
+    function override(json) {
+        var own = {};
+
+        try {
+            own = JSON.parse(json || '{}');
+        } catch (e) {
+            /* the module wrote it: cannot happen */
+        }
+
+        Object.keys(own).forEach(function (key) {
+            var text = own[key];
+
+            STRINGS[key] = typeof STRINGS[key] !== 'function' ? text
+                : function (v) {
+                    var forms = text.split('|');
+
+                    return forms[v === 1 ? 0 : forms.length - 1]
+                        .replace(/\{\w+\}/g, v);
+                };
+        });
+    }
+
     function svgIcon() {
         var ns = 'http://www.w3.org/2000/svg';
         var svg = document.createElementNS(ns, 'svg');
@@ -230,12 +290,21 @@
         svg.setAttribute('viewBox', '0 0 24 24');
         svg.setAttribute('aria-hidden', 'true');
         svg.setAttribute('focusable', 'false');
-        path.setAttribute('d', ICON);
+        path.setAttribute('d', icon);
         svg.appendChild(path);
         return svg;
     }
 
-    adoptCss(CSS);
+    adoptCss(':host{--lh-bg:' + colors[0] + ';--lh-fg:' + colors[1] +
+             ';--lh-hover:' + colors[2] + ';--lh-active:' + colors[3] +
+             ';--lh-ring:' + colors[4] + '}' + CSS);
+
+    /* the page's direction and the chosen language, for the shadow root */
+    host.dir = document.documentElement.dir || 'ltr';
+    host.lang = lang;
+    if (attr('position') === 'left') {
+        host.setAttribute('data-pos', 'left');
+    }
 
     var launcher = el('button', {
         type: 'button',
@@ -244,11 +313,13 @@
         'aria-expanded': 'false',
         'aria-haspopup': 'dialog'
     });
-    var label = el('span', { 'class': 'label' }, title);
+    var label = el('span', { 'class': 'label' });
     var badge = el('span', { 'class': 'badge', hidden: '' });
     var status = el('span', { 'class': 'sr-only', role: 'status' });
 
-    launcher.appendChild(svgIcon());
+    if (icon) {
+        launcher.appendChild(svgIcon());
+    }
     launcher.appendChild(label);
     launcher.appendChild(badge);
     root.appendChild(launcher);
@@ -484,14 +555,39 @@
         }
     });
 
-    /* chat.js calls defineChat() with its factory once it has run */
+    /*
+     * chat.js calls defineChat() with its factory once it has run,
+     * lang/<code>.js calls strings() with its table
+     */
     window.__liveHelp = {
         defineChat: function (factory) {
             state.factory = state.factory || factory;
+        },
+        strings: function (table) {
+            Object.keys(table).forEach(function (key) {
+                STRINGS[key] = table[key];
+            });
         }
     };
 
-    document.body.appendChild(host);
+    /* the launcher shows once its language is there (English if lost) */
+    (lang === 'en' ? Promise.resolve() : load('lang/' + lang + '.js'))
+        .catch(function () {
+            lang = host.lang = 'en';
+
+        }).then(function () {
+            override(attr('strings'));
+            STRINGS.lang = lang;
+            STRINGS.time = function (d) {
+                return new Intl.DateTimeFormat(lang, {
+                    hour: 'numeric',
+                    minute: '2-digit'
+                }).format(d);
+            };
+            title = attr('title') || STRINGS.title;
+            label.textContent = title;
+            document.body.appendChild(host);
+        });
 
     /* every page: connect once the page has what it needs */
     function idle() {

@@ -24,10 +24,13 @@ my $TAG_RE = qr{<script src="/live-help/widget/loader\.js\?v=([0-9a-f]+)"};
 
 sub script_tag {
     my ($version, %opt) = @_;
-    my $title = html_escape($opt{title} // 'Live Help');
+    # the title only when live_help_title is set: else the language's
+    my $title = defined $opt{title}
+        ? ' data-live-help-title="' . html_escape($opt{title}) . '"' : '';
+    my $look = $opt{look} // '';
     my $nonce = defined $opt{nonce} ? qq{ nonce="$opt{nonce}"} : '';
     return qq{<script src="${\ LOADER_PATH}?v=$version"}
-        . qq{ data-live-help-title="$title"$nonce async></script>};
+        . qq{$title$look$nonce async></script>};
 }
 
 # $page with $tag right before its first </body> (any case, blanks before

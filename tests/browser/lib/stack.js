@@ -258,7 +258,8 @@ function queueConf({ assign, maxChats, grace, departments,
  * module's own login instead of auth_basic; departments ("sales
  * support=Customer_support"), assign ("manual"), prechat (true),
  * agentLifetime ("3s", live_help_agent_socket_lifetime): the directives
- * of those names; http: more directives for the http block.
+ * of those names; http: more directives for the http block; server: more
+ * for the server block (locations).
  */
 function nginxConf(dir, port, redisPort, opts = {}) {
     const { noStore = false, login = false, prechat = false } = opts;
@@ -292,6 +293,7 @@ http {
         location / { live_help on; live_help_title "Live Help"; }
         location /live-help/ { live_help_endpoint; }
         ${login ? '' : agents}
+        ${opts.server || ''}
         location /csp/ {
             alias ${REPO}/demo/shop/;
             live_help on;
