@@ -1136,7 +1136,9 @@
                 var node;
 
                 if (known.invite) {
+                    /* after what is there now, before what comes */
                     node = bubble('agent', known.invite, ctx.title);
+                    node.seq = marks.last || '0-0';
                     known.invite = null;
                     place(node);
                 }

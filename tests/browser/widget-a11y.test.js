@@ -19,20 +19,7 @@ const w = require('./lib/widget');
 
 const t = useStack({ prechat: true, departments: 'sales support' });
 
-/* axe's violations in the widget, as "rule: target" lines */
-async function axe(page) {
-    if (!await page.evaluate(() => Boolean(window.axe))) {
-        await page.addScriptTag({ path: require.resolve('axe-core') });
-    }
-    return page.evaluate(async () => {
-        const res = await window.axe.run(
-            { include: [['live-help-widget']] },
-            { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
-
-        return res.violations.flatMap((v) => v.nodes.map(
-            (n) => `${v.id}: ${JSON.stringify(n.target)}`));
-    });
-}
+const axe = w.axe;
 
 function focused(locator) {
     return locator.evaluate((el) => el.getRootNode().activeElement === el);

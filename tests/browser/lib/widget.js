@@ -105,7 +105,22 @@ async function snap(page, name) {
     await page.setViewportSize(before);
 }
 
+/* axe-core's violations inside the widget, as "rule: target" lines */
+async function axe(page) {
+    if (!await page.evaluate(() => Boolean(window.axe))) {
+        await page.addScriptTag({ path: require.resolve('axe-core') });
+    }
+    return page.evaluate(async () => {
+        const res = await window.axe.run(
+            { include: [['live-help-widget']] },
+            { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
+
+        return res.violations.flatMap((v) => v.nodes.map(
+            (n) => `${v.id}: ${JSON.stringify(n.target)}`));
+    });
+}
+
 module.exports = {
     TITLE, WAIT_MS, VIEWPORTS, launcher, dialog, composer, openChat,
-    visitorSays, readLog, waitForLogEnd, subtitle, recordFrames, snap,
+    visitorSays, readLog, waitForLogEnd, subtitle, recordFrames, snap, axe,
 };
