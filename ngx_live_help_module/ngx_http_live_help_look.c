@@ -22,7 +22,8 @@
 /*
  * The widget's string keys (static/widget/loader.js, STRINGS), with the
  * placeholder of the ones that word a value.  A key added there is added
- * here too, or live_help_string refuses it.
+ * here too, or live_help_string refuses it.  "rated" words a choice, not
+ * a value: its text is "good|bad", with no placeholder.
  */
 typedef struct {
     char               *key;
@@ -47,7 +48,16 @@ static ngx_http_live_help_key_t  ngx_http_live_help_keys[] = {
     { "department", NULL }, { "anyDepartment", NULL }, { "question", NULL },
     { "yourMessage", NULL }, { "startChat", NULL }, { "leaveMessage", NULL },
     { "badName", NULL }, { "badEmail", NULL }, { "badText", NULL },
-    { "thanks", NULL },
+    { "thanks", NULL }, { "faqTitle", NULL }, { "faqFound", "{n}" },
+    { "faqCard", NULL }, { "delivered", NULL }, { "read", NULL },
+    { "rateQuestion", NULL }, { "rateGood", NULL }, { "rateBad", NULL },
+    { "rateComment", NULL }, { "rateSend", NULL }, { "rateThanks", NULL },
+    { "rated", NULL }, { "transcript", NULL },
+    { "transcriptTitle", "{shop}" }, { "invitation", NULL },
+    { "chatNow", NULL }, { "noThanks", NULL }, { "newTitle", "{n}" },
+    { "soundOn", NULL }, { "soundOff", NULL }, { "leaveEmail", NULL },
+    { "emailIntro", NULL }, { "note", NULL }, { "sendEmail", NULL },
+    { "emailSent", "{email}" }, { "bookCall", NULL }, { "booked", NULL },
     { NULL, NULL }
 };
 

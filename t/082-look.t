@@ -108,6 +108,12 @@ refused('a_control_character_is_refused', 'live_help_greeting',
 refused('a_foreign_placeholder_is_refused', 'live_help_string',
     qr/"typing" may contain \{name\}/,
     location => 'live_help_string typing "{n} kirjoittaa";');
+refused('a_later_features_placeholder_is_checked', 'live_help_string',
+    qr/"emailSent" may contain \{email\}/,
+    location => 'live_help_string emailSent "Vastaamme: {name}";');
+refused('a_rating_takes_no_placeholder', 'live_help_string',
+    qr/"rated" takes no placeholder/,
+    location => 'live_help_string rated "{good}";');
 refused('a_placeholder_in_a_plain_string_is_refused', 'live_help_string',
     qr/"send" takes no placeholder/,
     location => 'live_help_string send "{name}";');
@@ -131,6 +137,8 @@ my $ngx = LiveHelp::Nginx->start(
             live_help_launcher_icon none;
             live_help_greeting "Moi! Miten voimme <auttaa>?";
             live_help_string unread '{n} uusi|{n} "uutta"';
+            live_help_string faqFound "{n} vastaus|{n} vastausta";
+            live_help_string rated "Kiva|Ei kiva";
             location /x/ {
                 live_help_lang de;
                 live_help_color "#0a1f44";
@@ -145,7 +153,9 @@ my %want = (
         . ' data-live-help-position="left" data-live-help-icon="none"'
         . ' data-live-help-strings="{&quot;greeting&quot;:&quot;Moi! Miten'
         . ' voimme &lt;auttaa&gt;?&quot;,&quot;unread&quot;:&quot;{n}'
-        . ' uusi|{n} \&quot;uutta\&quot;&quot;}"',
+        . ' uusi|{n} \&quot;uutta\&quot;&quot;,&quot;faqFound&quot;:'
+        . '&quot;{n} vastaus|{n} vastausta&quot;,&quot;rated&quot;:'
+        . '&quot;Kiva|Ei kiva&quot;}"',
     '/plain/' => ' data-live-help-colors="#fff59d #000000 #fff6ac #fff8b6'
         . ' #938e5b"',
 );

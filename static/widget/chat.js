@@ -556,7 +556,8 @@
             case 'closed':
                 return s.ended;
             case 'rated':
-                return s.rated(ev.good === true);
+                /* 1 or 0, as a live_help_string "good|bad" takes it */
+                return s.rated(ev.good === true ? 1 : 0);
             }
             return '';
         }

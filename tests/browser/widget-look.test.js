@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
 const { useStack } = require('./lib/suite');
-const { withPage } = require('./lib/browser');
+const { withPage, artifactPath } = require('./lib/browser');
 const w = require('./lib/widget');
 
 function page(lang, dir = '') {
@@ -119,6 +119,69 @@ test('finnish_page_gets_the_finnish_widget', async () => {
         await dialog.getByText(/^(Vastaamme sinulle pian|Sinua palvelee .+)$/)
             .waitFor();
         await w.snap(p, 'look-fi-open');
+    });
+});
+
+/*
+ * The later features in Finnish on a phone: the menu's items, ending the
+ * chat, the rating prompt and the line the rating leaves.
+ */
+test('finnish_menu_and_rating_on_a_phone', async () => {
+    await withPage(t.browser, 'look-fi-rate', { viewport: w.VIEWPORTS.phone },
+                   async (p) => {
+        await p.goto(`${t.stack.baseUrl}/fi`);
+        await open(p, 'Kysy meiltä');
+
+        const dialog = p.getByRole('dialog', { name: 'Kysy meiltä' });
+
+        await dialog.getByRole('textbox', { name: 'Kysymyksesi' })
+            .fill('Paljonko postikulut ovat?');
+        await dialog.getByRole('button', { name: 'Aloita keskustelu' })
+            .click();
+        await dialog.locator('.msg.visitor')
+            .getByText('Paljonko postikulut ovat?').waitFor();
+
+        await dialog.getByRole('button', { name: 'Lisää toimintoja' })
+            .click();
+        const menu = dialog.getByRole('menu');
+
+        for (const item of ['Lopeta keskustelu', 'Lataa keskustelu',
+                            'Jätä sähköpostiosoitteesi',
+                            /^Äänet (päälle|pois)$/]) {
+            await menu.getByRole('menuitem', { name: item }).waitFor();
+        }
+        const items = await menu.innerText();
+
+        assert.doesNotMatch(items, /End|Download|Leave|Sound/,
+                            `English left in:\n${items}`);
+        await p.screenshot({ path: artifactPath('look-fi-menu-phone.png'),
+                             animations: 'disabled' });
+
+        await menu.getByRole('menuitem', { name: 'Lopeta keskustelu' })
+            .click();
+        await dialog.getByRole('alertdialog',
+                               { name: 'Lopetetaanko keskustelu?' })
+            .getByRole('button', { name: 'Lopeta keskustelu' }).click();
+        await dialog.getByText('Miten keskustelu sujui?').waitFor();
+        await dialog.getByRole('button', { name: 'Hyvin', exact: true })
+            .click();
+        await dialog.getByRole('textbox',
+                               { name: 'Kerro lisää (vapaaehtoinen)' })
+            .fill('Nopea vastaus, kiitos!');
+        await dialog.getByRole('button', { name: 'Lähetä palaute' })
+            .waitFor();
+
+        const text = await shown(p);
+
+        assert.doesNotMatch(text, /How|Good|Bad|Tell|Send|feedback/,
+                            `English left in:\n${text}`);
+        await p.screenshot({ path: artifactPath('look-fi-rate-phone.png'),
+                             animations: 'disabled' });
+
+        await dialog.getByRole('button', { name: 'Lähetä palaute' }).click();
+        await dialog.getByText('Kiitos palautteestasi!').waitFor();
+        await dialog.getByRole('log').getByText('Arvioit keskustelun hyväksi')
+            .waitFor();
     });
 });
 

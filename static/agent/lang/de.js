@@ -56,6 +56,9 @@ globalThis.LiveHelpPanelLang('de', {
         return 'Besucher ' + id.slice(1, 7);
     },
     youOwn: 'Sie',
+    ownedBy: function (name) {
+        return name;
+    },
     visitorsTotal: function (shown, total) {
         return total > shown ? shown + ' von ' + total + ' Besuchern'
                              : total + ' Besucher';
@@ -144,6 +147,52 @@ globalThis.LiveHelpPanelLang('de', {
     closedBy: function (name) {
         return 'Beendet von ' + name;
     },
+    faqShown: function (q) {
+        return 'FAQ-Antwort angezeigt: ' + q;
+    },
+
+    delivered: 'Zugestellt',
+    read: 'Gelesen',
+    transcript: 'Verlauf herunterladen',
+    transcriptTitle: function (shop, visitor) {
+        return 'Chatverlauf – ' + shop + ' – ' + visitor;
+    },
+    agentName: 'Kundenservice',
+    rated: function (good, comment) {
+        return 'Der Besucher hat das Gespräch als ' +
+               (good ? 'gut' : 'schlecht') + ' bewertet' +
+               (comment ? ': ' + comment : '');
+    },
+    ratedShort: function (good) {
+        return good ? 'Bewertung: gut' : 'Bewertung: schlecht';
+    },
+    tag_feedback: 'Feedback',
+    tag_complaint: 'Beschwerde',
+    tagged: function (tag, name) {
+        return name + ' hat das Gespräch als ' + tag + ' markiert';
+    },
+    untagged: function (name) {
+        return name + ' hat die Markierung entfernt';
+    },
+    invitedBy: function (name, text) {
+        return name + ' hat zum Chat eingeladen: „' + text + '“';
+    },
+    handoffEmail: function (email, note) {
+        return 'Möchte eine Antwort per E-Mail: ' + email
+               + (note ? ' („' + note + '“)' : '');
+    },
+    handoffBooking: 'Hat die Terminbuchung geöffnet',
+
+    invite: 'Zum Chat einladen',
+    inviteText: 'Einladung',
+    inviteDefault: 'Hallo! Kann ich Ihnen weiterhelfen?',
+    inviteSend: 'Einladung senden',
+    inviteCancel: 'Abbrechen',
+    inviteSending: 'Wird gesendet…',
+    inviteSent: 'Einladung gesendet',
+    inviteBusy: 'Der Besucher chattet bereits.',
+    inviteOffline: 'Der Besucher hat die Website verlassen.',
+    inviteFailed: 'Die Einladung konnte nicht gesendet werden.',
 
     confirmClose: 'Dieses Gespräch schließen?',
     confirmCloseText: 'Der Besucher sieht, dass es beendet ist. Schreibt ' +
@@ -189,6 +238,9 @@ globalThis.LiveHelpPanelLang('de', {
     },
     newMessage: function (name) {
         return name + ' hat geschrieben';
+    },
+    titleCount: function (n, title) {
+        return n ? '(' + n + ') ' + title : title;
     },
 
     signIn: 'Anmelden',

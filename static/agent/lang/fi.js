@@ -54,6 +54,9 @@ globalThis.LiveHelpPanelLang('fi', {
         return 'Kävijä ' + id.slice(1, 7);
     },
     youOwn: 'Sinä',
+    ownedBy: function (name) {
+        return name;
+    },
     visitorsTotal: function (shown, total) {
         return total > shown ? shown + '/' + total + ' kävijää'
                              : total + (total === 1 ? ' kävijä'
@@ -142,6 +145,52 @@ globalThis.LiveHelpPanelLang('fi', {
     closedBy: function (name) {
         return 'Sulkija: ' + name;
     },
+    faqShown: function (q) {
+        return 'Näytetty UKK-vastaus: ' + q;
+    },
+
+    delivered: 'Toimitettu',
+    read: 'Luettu',
+    transcript: 'Lataa keskustelu',
+    transcriptTitle: function (shop, visitor) {
+        return 'Keskustelu – ' + shop + ' – ' + visitor;
+    },
+    agentName: 'Asiakaspalvelija',
+    rated: function (good, comment) {
+        return 'Kävijä arvioi keskustelun ' +
+               (good ? 'hyväksi' : 'huonoksi') +
+               (comment ? ': ' + comment : '');
+    },
+    ratedShort: function (good) {
+        return good ? 'Arvio: hyvä' : 'Arvio: huono';
+    },
+    tag_feedback: 'Palaute',
+    tag_complaint: 'Valitus',
+    tagged: function (tag, name) {
+        return name + ' lisäsi tunnisteen ' + tag;
+    },
+    untagged: function (name) {
+        return name + ' poisti tunnisteen';
+    },
+    invitedBy: function (name, text) {
+        return name + ' kutsui kävijän keskusteluun: ”' + text + '”';
+    },
+    handoffEmail: function (email, note) {
+        return 'Haluaa vastauksen sähköpostilla: ' + email
+               + (note ? ' (”' + note + '”)' : '');
+    },
+    handoffBooking: 'Avasi ajanvaraussivun varatakseen puhelun',
+
+    invite: 'Kutsu keskusteluun',
+    inviteText: 'Kutsu',
+    inviteDefault: 'Hei! Voinko auttaa jossakin?',
+    inviteSend: 'Lähetä kutsu',
+    inviteCancel: 'Peruuta',
+    inviteSending: 'Lähetetään…',
+    inviteSent: 'Kutsu lähetetty',
+    inviteBusy: 'Kävijä on jo keskustelussa.',
+    inviteOffline: 'Kävijä poistui sivustolta.',
+    inviteFailed: 'Kutsua ei voitu lähettää.',
 
     confirmClose: 'Suljetaanko keskustelu?',
     confirmCloseText: 'Kävijä näkee, että keskustelu päättyi. Jos hän ' +
@@ -186,6 +235,9 @@ globalThis.LiveHelpPanelLang('fi', {
     },
     newMessage: function (name) {
         return name + ' kirjoitti';
+    },
+    titleCount: function (n, title) {
+        return n ? '(' + n + ') ' + title : title;
     },
 
     signIn: 'Kirjaudu sisään',

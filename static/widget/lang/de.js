@@ -20,7 +20,7 @@ window.__liveHelp.strings({
     intro: 'Wie können wir helfen?',
     inputLabel: 'Nachricht',
     inputPlaceholder: 'Ihre Nachricht…',
-    newChat: 'Schreiben Sie, um einen neuen Chat zu beginnen',
+    newChat: 'Neuen Chat beginnen',
     send: 'Senden',
     loading: 'Chat wird geladen…',
     loadError: 'Der Chat konnte nicht geladen werden. Bitte versuchen ' +
@@ -67,5 +67,43 @@ window.__liveHelp.strings({
     badEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein.',
     badText: 'Bitte schreiben Sie eine Nachricht.',
     thanks: 'Danke! Wir antworten per E-Mail oder hier, wenn Sie ' +
-            'wiederkommen.'
+            'wiederkommen.',
+    faqTitle: 'Antwortvorschläge',
+    faqFound: function (n) {
+        return n === 1 ? '1 Antwortvorschlag' : n + ' Antwortvorschläge';
+    },
+    faqCard: 'Antwort aus unseren FAQ',
+    delivered: 'Zugestellt',
+    read: 'Gelesen',
+    rateQuestion: 'Wie war der Chat?',
+    rateGood: 'Gut',
+    rateBad: 'Schlecht',
+    rateComment: 'Ihr Kommentar (optional)',
+    rateSend: 'Feedback senden',
+    rateThanks: 'Danke für Ihr Feedback!',
+    rated: function (good) {
+        return 'Sie haben den Chat als ' + (good ? 'gut' : 'schlecht') +
+               ' bewertet';
+    },
+    transcript: 'Chatverlauf herunterladen',
+    transcriptTitle: function (shop) {
+        return 'Chatverlauf – ' + shop;
+    },
+    invitation: 'Einladung zum Chat',
+    chatNow: 'Jetzt chatten',
+    noThanks: 'Nein danke',
+    newTitle: function (n) {
+        return n === 1 ? '(1) Neue Nachricht' : '(' + n + ') Neue Nachrichten';
+    },
+    soundOn: 'Ton an',
+    soundOff: 'Ton aus',
+    leaveEmail: 'E-Mail-Adresse hinterlassen',
+    emailIntro: 'Wir antworten Ihnen per E-Mail.',
+    note: 'Anmerkung',
+    sendEmail: 'Senden',
+    emailSent: function (email) {
+        return 'Wir antworten an ' + email;
+    },
+    bookCall: 'Termin vereinbaren',
+    booked: 'Sie haben die Terminbuchung geöffnet'
 });

@@ -19,7 +19,7 @@ window.__liveHelp.strings({
     intro: 'Kysy meiltä mitä vain',
     inputLabel: 'Viesti',
     inputPlaceholder: 'Kirjoita viestisi…',
-    newChat: 'Aloita uusi keskustelu kirjoittamalla',
+    newChat: 'Aloita uusi keskustelu',
     send: 'Lähetä',
     loading: 'Chat latautuu…',
     loadError: 'Chatin lataaminen epäonnistui. Yritä uudelleen.',
@@ -63,5 +63,43 @@ window.__liveHelp.strings({
     badName: 'Kirjoita nimesi (enintään 64 merkkiä).',
     badEmail: 'Kirjoita toimiva sähköpostiosoite.',
     badText: 'Kirjoita viesti.',
-    thanks: 'Kiitos! Vastaamme sähköpostilla tai täällä, kun palaat.'
+    thanks: 'Kiitos! Vastaamme sähköpostilla tai täällä, kun palaat.',
+    faqTitle: 'Ehdotetut vastaukset',
+    faqFound: function (n) {
+        return n === 1 ? '1 ehdotettu vastaus'
+                       : n + ' ehdotettua vastausta';
+    },
+    faqCard: 'Usein kysyttyä',
+    delivered: 'Toimitettu',
+    read: 'Luettu',
+    rateQuestion: 'Miten keskustelu sujui?',
+    rateGood: 'Hyvin',
+    rateBad: 'Huonosti',
+    rateComment: 'Kerro lisää (vapaaehtoinen)',
+    rateSend: 'Lähetä palaute',
+    rateThanks: 'Kiitos palautteestasi!',
+    rated: function (good) {
+        return 'Arvioit keskustelun ' + (good ? 'hyväksi' : 'huonoksi');
+    },
+    transcript: 'Lataa keskustelu',
+    transcriptTitle: function (shop) {
+        return 'Keskustelu – ' + shop;
+    },
+    invitation: 'Kutsu keskusteluun',
+    chatNow: 'Keskustele nyt',
+    noThanks: 'Ei kiitos',
+    newTitle: function (n) {
+        return n === 1 ? '(1) Uusi viesti' : '(' + n + ') Uutta viestiä';
+    },
+    soundOn: 'Äänet päälle',
+    soundOff: 'Äänet pois',
+    leaveEmail: 'Jätä sähköpostiosoitteesi',
+    emailIntro: 'Vastaamme sinulle sähköpostilla.',
+    note: 'Lisätietoja',
+    sendEmail: 'Lähetä',
+    emailSent: function (email) {
+        return 'Vastaamme osoitteeseen ' + email;
+    },
+    bookCall: 'Varaa puhelu',
+    booked: 'Avasit ajanvaraussivun'
 });
