@@ -25,6 +25,9 @@
 #define NGX_LIVE_HELP_TOKEN_TTL      (30 * 86400)
 #define NGX_LIVE_HELP_VISITOR_COOKIE "lh_v"
 #define NGX_LIVE_HELP_PROTOCOL       "lh."
+/* "<address>|<burst>|<ms each>": new conversations allowed, for the Lua */
+#define NGX_LIVE_HELP_VISITOR_LIMIT_LEN                                      \
+    (NGX_LIVE_HELP_LIMIT_KEY_LEN + 2 * NGX_INT_T_LEN + 2)
 
 
 /* who the handshake found: the visitor whose token the 101's cookie holds */
@@ -79,6 +82,8 @@ static ngx_int_t ngx_live_help_visitor_keep(ngx_live_help_visitor_t *v,
     u_char *data, size_t len);
 static void ngx_live_help_visitor_free_early(ngx_live_help_visitor_t *v);
 static void ngx_live_help_visitor_live(ngx_live_help_follower_t *f);
+static void ngx_live_help_visitor_limit(ngx_live_help_session_t *s,
+    ngx_live_help_act_t *act, u_char *buf);
 static ngx_int_t ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event);
 static ngx_int_t ngx_live_help_visitor_page(ngx_live_help_session_t *s,
@@ -454,6 +459,31 @@ ngx_live_help_visitor_message(ngx_live_help_ws_t *ws, u_char *data,
 
 
 /*
+ * The new conversations the client's address may still open, for
+ * lua/conversation.lua (a visitor's message, or the first note of a log):
+ * counted in Redis, by every host the address reaches, in buf
+ * (NGX_LIVE_HELP_VISITOR_LIMIT_LEN bytes).
+ */
+
+static void
+ngx_live_help_visitor_limit(ngx_live_help_session_t *s,
+    ngx_live_help_act_t *act, u_char *buf)
+{
+    u_char                *p;
+    ngx_live_help_rate_t  *rate;
+
+    rate = &s->ws->conf->limit_conversations;
+
+    if (rate->interval && s->ws->limit) {
+        p = buf + ngx_live_help_limit_key(s->ws->limit, buf);
+        p = ngx_sprintf(p, "|%ui|%M", rate->burst, rate->interval);
+        act->limit.data = buf;
+        act->limit.len = p - buf;
+    }
+}
+
+
+/*
  * A change of the visitor's own log, in this socket's order: a message
  * (which starts a new conversation after a closed one, in the department
  * the visitor chose, if it is one) or closing the conversation.
@@ -463,13 +493,10 @@ static ngx_int_t
 ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m, const char *op, json_t *event)
 {
-    u_char                 limit[NGX_LIVE_HELP_LIMIT_KEY_LEN
-                                 + 2 * NGX_INT_T_LEN + 2];
-    u_char                *p;
+    u_char                 limit[NGX_LIVE_HELP_VISITOR_LIMIT_LEN];
     size_t                 len;
     ngx_uint_t             i;
     ngx_live_help_act_t    act;
-    ngx_live_help_rate_t  *rate;
     ngx_live_help_dept_t  *d;
     ngx_array_t           *depts;
 
@@ -479,15 +506,7 @@ ngx_live_help_visitor_act(ngx_live_help_session_t *s,
     ngx_str_set(&act.actor, "visitor");
     act.offline = m->offline;
 
-    rate = &s->ws->conf->limit_conversations;
-
-    if (rate->interval && s->ws->limit) {
-        /* counted in Redis: by every host the address reaches */
-        p = limit + ngx_live_help_limit_key(s->ws->limit, limit);
-        p = ngx_sprintf(p, "|%ui|%M", rate->burst, rate->interval);
-        act.limit.data = limit;
-        act.limit.len = p - limit;
-    }
+    ngx_live_help_visitor_limit(s, &act, limit);
 
     depts = s->ws->conf->departments;
 
@@ -560,6 +579,7 @@ static ngx_int_t
 ngx_live_help_visitor_handoff(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m)
 {
+    u_char                limit[NGX_LIVE_HELP_VISITOR_LIMIT_LEN];
     json_t               *ev;
     ngx_str_t             name, email;
     ngx_live_help_act_t   act;
@@ -596,6 +616,7 @@ ngx_live_help_visitor_handoff(ngx_live_help_session_t *s,
     act.op = "note";
     ngx_str_set(&act.actor, "visitor");
     ngx_str_set(&act.dept, "new");
+    ngx_live_help_visitor_limit(s, &act, limit);
 
     return ngx_live_help_session_act(s,
                                      ngx_live_help_store_followed(&s->follower),
@@ -692,6 +713,7 @@ static ngx_int_t
 ngx_live_help_visitor_faq_shown(ngx_live_help_session_t *s,
     ngx_live_help_proto_msg_t *m)
 {
+    u_char                            limit[NGX_LIVE_HELP_VISITOR_LIMIT_LEN];
     json_t                           *ev;
     ngx_live_help_act_t               act;
     const ngx_live_help_faq_entry_t  *e;
@@ -717,6 +739,7 @@ ngx_live_help_visitor_faq_shown(ngx_live_help_session_t *s,
     ngx_str_set(&act.actor, "visitor");
     /* a visitor who never wrote has no log yet: it starts one */
     ngx_str_set(&act.dept, "new");
+    ngx_live_help_visitor_limit(s, &act, limit);
 
     return ngx_live_help_session_act(s,
                                      ngx_live_help_store_followed(&s->follower),

@@ -232,6 +232,47 @@ subtest 'control_characters_are_refused_and_text_is_stored_at_most_2x' => sub {
     $v->close;
 };
 
+# a note (an FAQ answer shown, a hand-off) starts a visitor's log without
+# opening a conversation: a log that way counts as one new conversation of
+# the address, and once only when the visitor then writes
+subtest 'logs_started_by_notes_count_as_new_conversations_once' => sub {
+    my $ack_or_nack = sub {
+        my ($v) = @_;
+        my $m;
+        do { $m = $v->recv_json } until $m->{type} =~ /^(ack|nack)$/;
+        return $m;
+    };
+    my ($stored, @refused) = (0);
+
+    for my $i (1 .. 12) {
+        my ($v) = visitor($i % 2 ? $ngx : $ngx2, '192.0.2.17');
+        $v->send_json({ type => 'handoff', cid => 'h', via => 'email',
+                        email => "v$i\@example.com" });
+        my $m = $ack_or_nack->($v);
+        $m->{type} eq 'ack' ? $stored++ : push @refused, $m;
+        $v->close;
+    }
+    diag "12 visitors of one address with one note each: $stored stored, "
+        . @refused . ' refused';
+    is($stored, 10, 'ten logs of notes for the address');
+    is(scalar @refused, 2, 'the 11th and 12th are refused');
+    is($refused[0]{code}, 'rate_limited', 'as rate_limited');
+
+    # ten shoppers who read an answer, then write: each counted once
+    my $both = 0;
+    for my $i (1 .. 10) {
+        my ($v) = visitor($ngx, '192.0.2.18');
+        $v->send_json({ type => 'handoff', cid => 'h', via => 'email',
+                        email => "s$i\@example.com" });
+        my $a = $ack_or_nack->($v);
+        $v->send_json({ type => 'message', cid => 'm', text => "hi $i" });
+        my $b = $ack_or_nack->($v);
+        $both++ if $a->{type} eq "ack" && $b->{type} eq "ack";
+        $v->close;
+    }
+    is($both, 10, 'a note and then a message are one conversation');
+};
+
 subtest 'throw_away_conversations_are_limited_per_address_on_all_hosts' =>
 sub {
     my $t0 = time;

@@ -55,7 +55,8 @@
 --   ARGV[12] seconds a log is kept after its last event (its state, and
 --            the visitor's record, as long)
 --   ARGV[13] events a log keeps, about (0: all)
---   ARGV[14] message from a visitor: "<address>|<burst>|<ms each>", the
+--   ARGV[14] message (or first note) from a visitor: "<address>|<burst>|
+--            <ms each>", the
 --            new conversations the visitor's address may open (lh:rl:<address>
 --            holds when its allowance is whole again); "" for no limit
 -- agent (an agent said hello or changed status):
@@ -499,7 +500,13 @@ if op == 'message' then
     if actor == 'visitor' then
         local opened = false
         if s.state ~= 'waiting' and s.state ~= 'open' then
-            local wait = may_open()
+            -- a log that notes started was counted by its first note
+            local wait = 0
+            if s.state ~= 'none'
+               or redis.call('EXISTS', key(t, 'state')) == 0
+            then
+                wait = may_open()
+            end
             if wait > 0 then
                 return { 'rate_limited', tostring(wait), '' }
             end
@@ -655,6 +662,17 @@ elseif op == 'note' then
         return refuse('closed')
     end
     if s.state == 'none' then
+        -- a visitor's first note starts a log: counted as a new
+        -- conversation of the address, or a script opening sockets would
+        -- fill Redis with logs of one FAQ answer each
+        if actor == 'visitor'
+           and redis.call('EXISTS', key(t, 'state')) == 0
+        then
+            local wait = may_open()
+            if wait > 0 then
+                return { 'rate_limited', tostring(wait), '' }
+            end
+        end
         -- a state, so that the log is not taken for one of protocol 1
         -- (migrate_one) when the visitor writes
         redis.call('HSET', key(t, 'state'), 'state', 'none', 'n', 0)
