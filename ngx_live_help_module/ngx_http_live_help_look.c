@@ -183,8 +183,7 @@ static char *
 ngx_http_live_help_look_color(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t *value, ngx_http_live_help_look_t *look)
 {
-    ngx_int_t              rgb;
-    ngx_live_help_theme_t  t;
+    ngx_int_t  rgb;
 
     if (look->color != -1) {
         return "is duplicate";
@@ -200,19 +199,6 @@ ngx_http_live_help_look_color(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": \"%V\" is not a colour of the form "
                            "#RRGGBB", &cmd->name, value);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_live_help_theme((uint32_t) rgb, &t) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": no focus ring can be seen at 3:1 both "
-                           "on %V and on a white page (WCAG AA); take a "
-                           "slightly darker or lighter shade, such as "
-                           "#%06xi or #%06xi", &cmd->name, value,
-                           (ngx_uint_t) ngx_live_help_theme_nearest(
-                                            (uint32_t) rgb, 0),
-                           (ngx_uint_t) ngx_live_help_theme_nearest(
-                                            (uint32_t) rgb, 1));
         return NGX_CONF_ERROR;
     }
 

@@ -6,11 +6,13 @@
  * colour; the lower of the two best ratios, over all colours, is 4.58:1
  * (black is needed: a near-black like #111 drops it to 4.35:1).  Hover
  * and active shades mix the brand colour towards the opposite of the text
- * colour, so their contrast with the text only grows.  The focus ring is
- * the brand colour mixed towards black (light brand colours) or white
- * (dark ones) just far enough to reach 3:1 against it while staying 3:1
- * against a white page; brand colours where neither direction can reach
- * both are refused.
+ * colour, so their contrast with the text only grows.  Focus rings: on
+ * the white of the page and the panel, the brand colour itself when it
+ * reaches 3:1 there, else the least shade of it towards black that does;
+ * on the brand colour (the header's buttons), the text colour, 4.58:1 at
+ * least.  No single colour can do both for every brand colour (for a
+ * luminance of about 0.067 to 0.1, #0000ff or #555555, none does), two
+ * can: every colour is accepted.
  */
 
 
@@ -25,7 +27,6 @@
 
 static double ngx_live_help_channel(unsigned c);
 static uint32_t ngx_live_help_mix(uint32_t rgb, uint32_t to, unsigned t);
-static int ngx_live_help_ring_ok(uint32_t ring, uint32_t bg);
 
 
 static double
@@ -92,19 +93,11 @@ ngx_live_help_mix(uint32_t rgb, uint32_t to, unsigned t)
 }
 
 
-static int
-ngx_live_help_ring_ok(uint32_t ring, uint32_t bg)
-{
-    return ngx_live_help_contrast(ring, WHITE) >= NGX_LIVE_HELP_RING_MIN
-           && ngx_live_help_contrast(ring, bg) >= NGX_LIVE_HELP_RING_MIN;
-}
-
-
 int
 ngx_live_help_theme(uint32_t rgb, ngx_live_help_theme_t *t)
 {
     unsigned  lo, hi, mid;
-    uint32_t  away, towards;
+    uint32_t  away;
 
     rgb &= WHITE;
 
@@ -117,20 +110,16 @@ ngx_live_help_theme(uint32_t rgb, ngx_live_help_theme_t *t)
     t->active = ngx_live_help_mix(rgb, away, 64);
 
     /*
-     * Dark brand colours get a lighter ring, the others a darker one; the
-     * contrast with the brand colour grows with the mix, so the least mix
-     * that reaches 3:1 is found by bisection and keeps the most contrast
-     * with white.
+     * the contrast with white grows with the mix towards black: the least
+     * mix that reaches 3:1, by bisection, keeps the most of the brand
      */
-    towards = ngx_live_help_luminance(rgb) < 0.083 ? WHITE : BLACK;
-
     lo = 0;
     hi = 256;
 
     while (lo < hi) {
         mid = (lo + hi) / 2;
 
-        if (ngx_live_help_contrast(ngx_live_help_mix(rgb, towards, mid), rgb)
+        if (ngx_live_help_contrast(ngx_live_help_mix(rgb, BLACK, mid), WHITE)
             >= NGX_LIVE_HELP_RING_MIN)
         {
             hi = mid;
@@ -140,26 +129,7 @@ ngx_live_help_theme(uint32_t rgb, ngx_live_help_theme_t *t)
         }
     }
 
-    t->ring = ngx_live_help_mix(rgb, towards, lo);
+    t->ring = ngx_live_help_mix(rgb, BLACK, lo);
 
-    return ngx_live_help_ring_ok(t->ring, rgb) ? 0 : -1;
-}
-
-
-uint32_t
-ngx_live_help_theme_nearest(uint32_t rgb, int lighter)
-{
-    unsigned               i;
-    uint32_t               c;
-    ngx_live_help_theme_t  t;
-
-    for (i = 0; i <= 256; i++) {
-        c = ngx_live_help_mix(rgb & WHITE, lighter ? WHITE : BLACK, i);
-
-        if (ngx_live_help_theme(c, &t) == 0) {
-            return c;
-        }
-    }
-
-    return lighter ? WHITE : BLACK;
+    return 0;
 }

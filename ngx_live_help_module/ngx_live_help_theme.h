@@ -2,9 +2,9 @@
 /*
  * The widget's colours from one brand colour, computed at config time so
  * that every colour live_help_color accepts meets WCAG AA: text 4.5:1 on
- * the brand colour and on its hover and active shades, a focus ring 3:1
- * against white and against the brand colour.  Pure code, unit-tested over
- * every colour (tests/unit/test_theme.c).
+ * the brand colour and on its hover and active shades, focus rings 3:1
+ * against what is behind them (ring on white, fg on the brand colour).
+ * Pure code, unit-tested over every colour (tests/unit/test_theme.c).
  */
 
 
@@ -25,7 +25,8 @@ typedef struct {
     uint32_t  fg;        /* text on it: white or black */
     uint32_t  hover;     /* bg moved away from fg */
     uint32_t  active;    /* further away */
-    uint32_t  ring;      /* the focus ring */
+    uint32_t  ring;      /* the focus ring on white; on the brand colour,
+                            fg */
 } ngx_live_help_theme_t;
 
 
@@ -35,15 +36,8 @@ double ngx_live_help_luminance(uint32_t rgb);
 /* WCAG 2 contrast ratio, 1 to 21 */
 double ngx_live_help_contrast(uint32_t a, uint32_t b);
 
-/*
- * Fills *t for the brand colour rgb.  Returns 0, or -1 when no single
- * colour reaches 3:1 against both white and rgb (a luminance between
- * about 0.067 and 0.1).
- */
+/* fills *t for the brand colour rgb; returns 0 */
 int ngx_live_help_theme(uint32_t rgb, ngx_live_help_theme_t *t);
-
-/* the nearest lighter (or darker) shade of rgb that is accepted */
-uint32_t ngx_live_help_theme_nearest(uint32_t rgb, int lighter);
 
 
 #endif /* _NGX_LIVE_HELP_THEME_H_INCLUDED_ */

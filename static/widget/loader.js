@@ -128,7 +128,7 @@
      * module computes them for live_help_color (all at WCAG AA), these
      * are its values for the default blue.
      */
-    var COLORS = '#1d4ed8 #ffffff #1942b8 #163ba2 #030714';
+    var COLORS = '#1d4ed8 #ffffff #1942b8 #163ba2 #1d4ed8';
 
     var CSS =
         ':host{all:initial!important}' +

@@ -26,11 +26,11 @@
         '.invite b{display:block;font-size:13px;color:#475569}' +
         '.invite button{cursor:pointer;font:600 14px system-ui,sans-serif;' +
         'border:0;border-radius:8px}' +
-        '.invite .go{min-height:40px;padding:0 16px;background:#1d4ed8;' +
-        'color:#fff}' +
+        '.invite .go{min-height:40px;padding:0 16px;background:var(--lh-bg);' +
+        'color:var(--lh-fg)}' +
         '.invite .x{position:absolute;top:6px;right:6px;width:32px;' +
         'height:32px;background:none;color:#475569;font-size:20px}' +
-        '.invite button:focus-visible{outline:3px solid #f59e0b;' +
+        '.invite button:focus-visible{outline:3px solid var(--lh-ring);' +
         'outline-offset:2px}';
 
     window.LiveHelpNotice = function (w) {

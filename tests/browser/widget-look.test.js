@@ -35,6 +35,9 @@ const THEMES = {
     navy: '#0a1f44',
     grey: '#777777',
     red: '#ff0000',
+    /* no single ring colour suits these: the header's is the text's */
+    blue: '#0000ff',
+    darkgrey: '#555555',
 };
 
 /* the pre-chat form is the endpoint's: on for every page here */
@@ -280,8 +283,10 @@ function measure() {
         bubble: pair('.msg.visitor .text'),
         send: pair('.composer .send'),
         ringOnWhite: ratio(ring, 'rgb(255, 255, 255)'),
-        ringOnBrand: ratio(ring, brand),
         ringStyle: style('.launcher').outlineStyle,
+        /* a header button's, on the brand colour, once it has focus */
+        ringOnBrand: ratio(style('.header .close').outlineColor, brand),
+        headerRingStyle: style('.header .close').outlineStyle,
     };
 }
 
@@ -302,6 +307,12 @@ for (const [name, color] of Object.entries(THEMES)) {
             await p.keyboard.press('Tab');
             const m = await p.evaluate(measure);
 
+            /* the panel is open: its close button, after a Tab */
+            await p.locator('live-help-widget .header .close').focus();
+            Object.assign(m, await p.evaluate(measure).then((h) => ({
+                ringOnBrand: h.ringOnBrand,
+                headerRingStyle: h.headerRingStyle,
+            })));
             await p.locator('live-help-widget .launcher').hover();
             m.launcherHover = await p.evaluate(measure)
                 .then((h) => h.launcher);
@@ -314,6 +325,7 @@ for (const [name, color] of Object.entries(THEMES)) {
                 assert.ok(m[k] >= 4.5, `${name} ${k} ${m[k]}`);
             }
             assert.ok(m.ringOnWhite >= 3, `${name} ring ${m.ringOnWhite}`);
+            assert.equal(m.headerRingStyle, 'solid', 'the header ring shows');
             assert.ok(m.ringOnBrand >= 3, `${name} ring ${m.ringOnBrand}`);
             await w.snap(p, `look-theme-${name}`);
         });

@@ -1,8 +1,9 @@
 /*
  * Unit tests of the theme: every one of the 16.7 million colours
- * live_help_color may be given is either refused, because no focus ring
- * can reach 3:1 against both white and it, or gets text, hover and active
- * shades at 4.5:1 and a ring at 3:1.  The worst ratios are printed.
+ * live_help_color may be given gets text, hover and active shades at
+ * 4.5:1, a focus ring at 3:1 on white (the page, the panel) and, on the
+ * brand colour (the header's buttons), a ring in the text colour at 3:1
+ * and more.  None is refused.  The worst ratios are printed.
  */
 
 
@@ -35,41 +36,16 @@ test_luminance(void **state)
 static void
 test_every_colour(void **state)
 {
-    double                 text, shade, ring, page, l, refused_lo,
-                           refused_hi;
-    uint32_t               rgb, n;
+    double                 text, shade, ring, page;
+    uint32_t               rgb;
     ngx_live_help_theme_t  t;
     double                 worst_text = 21, worst_shade = 21,
                            worst_ring = 21, worst_page = 21;
 
     (void) state;
 
-    n = 0;
-    refused_lo = 1;
-    refused_hi = 0;
-
     for (rgb = 0; rgb <= 0xffffff; rgb++) {
-        l = ngx_live_help_luminance(rgb);
-
-        if (ngx_live_help_theme(rgb, &t) != 0) {
-            /* refused only where no colour can do: 3:1 both ways */
-            /*
-             * Black is not 3:1 on it, and no colour is 3:1 on both it
-             * and white (luminance 0.0667 to 0.1), or only one too thin
-             * for 8-bit shades of it to hit (1.5% below 0.0667).
-             */
-            assert_true((l + 0.05) / 0.05 < 3.0);
-            assert_true((1.05 / 3) / (l + 0.05) < 3.0 * 1.015);
-            if (l < refused_lo) {
-                refused_lo = l;
-            }
-            if (l > refused_hi) {
-                refused_hi = l;
-            }
-            n++;
-            continue;
-        }
-
+        assert_int_equal(ngx_live_help_theme(rgb, &t), 0);
         assert_true(t.bg == rgb);
         assert_true(t.fg == 0xffffff || t.fg == 0x000000);
 
@@ -78,7 +54,8 @@ test_every_colour(void **state)
         if (ngx_live_help_contrast(t.fg, t.active) < shade) {
             shade = ngx_live_help_contrast(t.fg, t.active);
         }
-        ring = ngx_live_help_contrast(t.ring, t.bg);
+        /* on the brand colour the ring is the text colour */
+        ring = text;
         page = ngx_live_help_contrast(t.ring, 0xffffff);
 
         if (text < NGX_LIVE_HELP_TEXT_MIN || shade < NGX_LIVE_HELP_TEXT_MIN
@@ -95,8 +72,7 @@ test_every_colour(void **state)
         worst_page = page < worst_page ? page : worst_page;
     }
 
-    printf("# colours: 16777216, refused %u (%.2f%%, luminance %.4f to "
-           "%.4f)\n", n, n * 100.0 / 16777216, refused_lo, refused_hi);
+    printf("# colours: 16777216, refused 0\n");
     printf("# worst: text %.3f:1, hover/active %.3f:1, ring on brand "
            "%.3f:1, ring on white %.3f:1\n", worst_text, worst_shade,
            worst_ring, worst_page);
@@ -104,32 +80,29 @@ test_every_colour(void **state)
 
 
 static void
-test_nearest(void **state)
+test_examples(void **state)
 {
-    uint32_t               c;
     ngx_live_help_theme_t  t;
 
     (void) state;
 
-    /* #555555 (luminance 0.09) is refused; its neighbours are not */
-    assert_int_equal(ngx_live_help_theme(0x555555, &t), -1);
+    /* once refused (no single ring did): pure blue, #555555 */
+    assert_int_equal(ngx_live_help_theme(0x0000ff, &t), 0);
+    assert_true(t.ring == 0x0000ff && t.fg == 0xffffff);
+    assert_int_equal(ngx_live_help_theme(0x555555, &t), 0);
+    assert_true(t.ring == 0x555555 && t.fg == 0xffffff);
 
-    c = ngx_live_help_theme_nearest(0x555555, 1);
-    assert_int_equal(ngx_live_help_theme(c, &t), 0);
-    assert_true(ngx_live_help_luminance(c) > 0.09);
-
-    c = ngx_live_help_theme_nearest(0x555555, 0);
-    assert_int_equal(ngx_live_help_theme(c, &t), 0);
-    assert_true(ngx_live_help_luminance(c) < 0.09);
-
-    /* the themes of the browser test */
+    /* a light colour: its ring is a darker shade of it */
     assert_int_equal(ngx_live_help_theme(0xfff59d, &t), 0);
     assert_true(t.fg == 0);
+    assert_true(t.ring != t.bg);
+    assert_true(ngx_live_help_contrast(t.ring, 0xffffff) >= 3.0);
+    assert_true(ngx_live_help_contrast(t.ring, 0xffffff) < 3.2);
+
     assert_int_equal(ngx_live_help_theme(0x0a1f44, &t), 0);
     assert_true(t.fg == 0xffffff);
-    assert_int_equal(ngx_live_help_theme(0x777777, &t), 0);
-    assert_int_equal(ngx_live_help_theme(0xff0000, &t), 0);
     assert_int_equal(ngx_live_help_theme(0x1d4ed8, &t), 0);
+    assert_true(t.ring == 0x1d4ed8);
     printf("# #1d4ed8: fg #%06x hover #%06x active #%06x ring #%06x\n",
            t.fg, t.hover, t.active, t.ring);
 }
@@ -141,7 +114,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_luminance),
         cmocka_unit_test(test_every_colour),
-        cmocka_unit_test(test_nearest),
+        cmocka_unit_test(test_examples),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
