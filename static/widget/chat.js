@@ -639,10 +639,21 @@
                 var ev = e.event;
                 var line = describe(ev);
 
+                if (ev.kind === 'invited') {
+                    ev = { kind: 'message', from: 'agent', author: ev.name,
+                           text: ev.text };
+                }
                 if (ev.kind === 'message' && typeof ev.text === 'string') {
                     line = (ev.from === 'agent'
                             ? Client.displayName(ev.author) || s.agent
                             : s.you) + ': ' + ev.text.replace(/\n/g, '\n    ');
+                } else if (ev.kind === 'faq') {
+                    line = '\u2014 ' + s.faqCard + ': ' + ev.q + '\n    '
+                           + String(ev.a).replace(/\n/g, '\n    ');
+                } else if (ev.kind === 'handoff') {
+                    line = '\u2014 ' + (ev.via === 'email'
+                                        ? s.emailSent(String(ev.email))
+                                        : s.booked);
                 } else if (line) {
                     line = '\u2014 ' + line + (typeof ev.comment === 'string'
                                                ? ': ' + ev.comment : '');

@@ -11,6 +11,7 @@
  */
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { test } = require('node:test');
 
@@ -113,6 +114,21 @@ test('faq_suggestions_for_a_misspelt_question_chosen_by_keyboard_and_click',
             .getByText(message).waitFor();
         assert.equal(await w.composer(page).inputValue(), '');
         assert.equal(await group.isVisible(), false);
+
+        /* the transcript keeps the answers read, and the question */
+        await w.dialog(page).getByRole('button', { name: 'More options' })
+            .click();
+        const [file] = await Promise.all([
+            page.waitForEvent('download'),
+            w.dialog(page).getByRole('menuitem',
+                                     { name: 'Download transcript' }).click(),
+        ]);
+        const text = fs.readFileSync(await file.path(), 'utf8');
+
+        assert.match(text, new RegExp('Answer from our FAQ: How long does '
+                                      + 'shipping take\\?\n {4}.*2-4 working'));
+        assert.ok(text.indexOf('Answer from our FAQ: Can I return my order?')
+                  < text.indexOf(`You: ${message}`), text);
 
         /* the agent sees which answers the shopper read */
         await withPage(t.browser, 'faq-agent', P.agentContext(),
