@@ -105,7 +105,7 @@
         chatNow: 'Chat now',
         noThanks: 'No thanks',
         newTitle: function (n) {
-            return '(' + n + ') New message';
+            return '(' + n + ') New message' + (n === 1 ? '' : 's');
         },
         soundOn: 'Sound on',
         soundOff: 'Sound off',
